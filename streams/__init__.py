@@ -1,0 +1,3 @@
+"""Wirewatch: a real-time news event processor on Kafka."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,185 @@
+"""Every Wirewatch setting, in one place.
+
+Precedence (lowest first): defaults that run on a laptop → a TOML config file
+(``WIREWATCH_CONFIG``, else ``./wirewatch.toml`` when present) → environment
+variables ``WIREWATCH_<NAME>`` (upper-case field name). ``KAFKA_BOOTSTRAP_SERVERS``
+is honoured as the conventional name of ``bootstrap_servers``.
+
+When ``bootstrap_servers`` is set, Wirewatch uses that cluster and never starts
+a broker; otherwise it talks to the local broker that ``wirewatch broker up``
+manages on ``127.0.0.1:<broker_port>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+class ConfigError(ValueError):
+    """A setting has a value Wirewatch cannot use."""
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """Client-side security settings, passed to every Kafka client we create."""
+
+    protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+    sasl_mechanism: str = "PLAIN"  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_key_password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        allowed = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}
+        if self.protocol not in allowed:
+            raise ConfigError(
+                f"security_protocol must be one of {sorted(allowed)}, not {self.protocol!r}"
+            )
+        if self.protocol.startswith("SASL") and not self.sasl_username:
+            raise ConfigError(f"security_protocol={self.protocol} needs sasl_username")
+
+    @property
+    def uses_ssl(self) -> bool:
+        return self.protocol in {"SSL", "SASL_SSL"}
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.protocol.startswith("SASL")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # -- Kafka ---------------------------------------------------------------
+    bootstrap_servers: str | None = None
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    topic_prefix: str = ""
+    partitions: int = 2
+    replication_factor: int = 1
+    app_id: str = "wirewatch"
+
+    # -- local broker (``wirewatch broker``), used when bootstrap_servers is None
+    broker_port: int = 9092
+    broker_controller_port: int = 9093
+    home: Path = field(default_factory=lambda: Path.home() / ".cache" / "wirewatch")
+    broker_data_dir: Path | None = None  # default: <home>/broker/<port>/data
+    broker_heap: str = "512m"
+    broker_start_timeout: float = 60.0
+
+    # -- worker --------------------------------------------------------------
+    batch_size: int = 32
+    batch_within: float = 0.5  # seconds to wait for a batch to fill
+    max_message_bytes: int = 4_000_000
+    max_text_chars: int = 200_000
+    worker_datadir: Path | None = None  # default: <home>/worker/<app_id>
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    log_level: str = "info"
+
+    # ------------------------------------------------------------------------
+    @property
+    def bootstrap(self) -> str:
+        """The bootstrap servers every client uses ("host:port,...")."""
+        return self.bootstrap_servers or f"127.0.0.1:{self.broker_port}"
+
+    @property
+    def manages_broker(self) -> bool:
+        """True when Wirewatch runs the broker itself (no external cluster named)."""
+        return not self.bootstrap_servers
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.home / "broker" / str(self.broker_port)
+
+    @property
+    def broker_data(self) -> Path:
+        return self.broker_data_dir or (self.broker_dir / "data")
+
+    @property
+    def worker_dir(self) -> Path:
+        return self.worker_datadir or (self.home / "worker" / self.app_id)
+
+    def topic(self, base: str) -> str:
+        return f"{self.topic_prefix}{base}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+_SECURITY_PREFIX = "security_"
+
+
+def _coerce(name: str, raw: Any, hint: Any) -> Any:
+    text = str(hint)
+    try:
+        if raw is None:
+            return None
+        if "Path" in text:
+            return Path(str(raw)).expanduser()
+        if text.startswith("int") or text == "<class 'int'>":
+            return int(raw)
+        if text.startswith("float") or text == "<class 'float'>":
+            return float(raw)
+        if text.startswith("bool") or text == "<class 'bool'>":
+            return str(raw).lower() in {"1", "true", "yes", "on"}
+        return str(raw) if raw != "" else None if "None" in text else ""
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name}={raw!r}: {exc}") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    # Allow a [wirewatch] table or top-level keys; [wirewatch.security] or security_* keys.
+    data = data.get("wirewatch", data)
+    flat = {k: v for k, v in data.items() if k != "security"}
+    for k, v in (data.get("security") or {}).items():
+        flat[_SECURITY_PREFIX + k] = v
+    return flat
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from defaults, the config file, the environment and overrides."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    cfg_path = env.get("WIREWATCH_CONFIG")
+    if cfg_path:
+        values.update(_read_file(Path(cfg_path)))
+    elif Path("wirewatch.toml").is_file():
+        values.update(_read_file(Path("wirewatch.toml")))
+
+    settings_hints = get_type_hints(Settings)
+    security_hints = get_type_hints(KafkaSecurity)
+    names = [f.name for f in fields(Settings) if f.name != "security"]
+    names += [_SECURITY_PREFIX + f.name for f in fields(KafkaSecurity)]
+    if env.get("KAFKA_BOOTSTRAP_SERVERS"):
+        values["bootstrap_servers"] = env["KAFKA_BOOTSTRAP_SERVERS"]
+    for name in names:
+        key = "WIREWATCH_" + name.upper()
+        if key in env:
+            values[name] = env[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+
+    sec_kwargs = {}
+    kwargs: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name.startswith(_SECURITY_PREFIX):
+            short = name[len(_SECURITY_PREFIX) :]
+            sec_kwargs[short] = _coerce(name, raw, security_hints[short])
+        else:
+            kwargs[name] = _coerce(name, raw, settings_hints[name])
+    return Settings(security=KafkaSecurity(**sec_kwargs), **kwargs)

@@ -1,0 +1,91 @@
+"""Kafka clients built from Settings, so security options are applied everywhere alike.
+
+kafka-python serves the CLI and tests (admin, producer, consumer); Faust gets the
+same settings as ``broker_credentials``. Passwords never enter log lines: clients
+are created from ``KafkaSecurity`` whose ``repr`` hides them.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from .config import KafkaSecurity, Settings
+
+
+def client_kwargs(settings: Settings) -> dict[str, Any]:
+    """kafka-python connection keyword arguments for the configured cluster."""
+    sec = settings.security
+    kw: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap.split(","),
+        "security_protocol": sec.protocol,
+    }
+    if sec.uses_ssl:
+        kw.update(
+            ssl_cafile=sec.ssl_cafile,
+            ssl_certfile=sec.ssl_certfile,
+            ssl_keyfile=sec.ssl_keyfile,
+            ssl_password=sec.ssl_key_password,
+        )
+    if sec.uses_sasl:
+        kw.update(
+            sasl_mechanism=sec.sasl_mechanism,
+            sasl_plain_username=sec.sasl_username,
+            sasl_plain_password=sec.sasl_password,
+        )
+    return kw
+
+
+def admin_client(settings: Settings):
+    from kafka import KafkaAdminClient
+
+    return KafkaAdminClient(client_id="wirewatch-admin", **client_kwargs(settings))
+
+
+def producer(settings: Settings, **extra: Any):
+    from kafka import KafkaProducer
+
+    kw = {
+        "acks": "all",
+        "linger_ms": 5,
+        "max_request_size": settings.max_message_bytes * 2 + 65536,
+        **extra,
+    }
+    return KafkaProducer(**client_kwargs(settings), **kw)
+
+
+def consumer(settings: Settings, *topics: str, **extra: Any):
+    from kafka import KafkaConsumer
+
+    kw = {
+        "auto_offset_reset": "earliest",
+        "enable_auto_commit": False,
+        "fetch_max_bytes": settings.max_message_bytes * 4,
+        "max_partition_fetch_bytes": settings.max_message_bytes * 2 + 65536,
+        **extra,
+    }
+    return KafkaConsumer(*topics, **client_kwargs(settings), **kw)
+
+
+def _ssl_context(sec: KafkaSecurity) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=sec.ssl_cafile)
+    if sec.ssl_certfile:
+        ctx.load_cert_chain(sec.ssl_certfile, sec.ssl_keyfile, password=sec.ssl_key_password)
+    return ctx
+
+
+def faust_credentials(settings: Settings):
+    """The ``broker_credentials`` value for faust.App (None for PLAINTEXT)."""
+    import faust
+
+    sec = settings.security
+    if sec.protocol == "PLAINTEXT":
+        return None
+    if sec.protocol == "SSL":
+        return faust.SSLCredentials(_ssl_context(sec))
+    return faust.SASLCredentials(
+        username=sec.sasl_username,
+        password=sec.sasl_password,
+        mechanism=sec.sasl_mechanism,
+        ssl_context=_ssl_context(sec) if sec.uses_ssl else None,
+    )

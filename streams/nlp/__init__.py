@@ -1,0 +1,1 @@
+"""The pure NLP core: text in, enrichment out. No Kafka, no asyncio, no globals."""

@@ -1,0 +1,294 @@
+"""The one enrichment entry point: ``Enricher.enrich_batch(messages) -> BatchResult``.
+
+Both ``wirewatch enrich`` (offline) and the enrich agent (streaming) call it, so
+their output cannot drift apart. Per batch: decode and validate every message,
+identify languages, run each language's spaCy pipeline once over its articles
+(``nlp.pipe``), then export each Doc to an enriched-article.v1 record.
+
+Pipelines are assembled from ``pipelines.toml``: the packaged model with only
+the pipes we need, followed by Wirewatch's registered components. A component
+is any pipe with an ``export(doc) -> dict`` method; the dicts are merged into the
+record, so a new step plugs in without touching this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .. import __version__
+from ..records import DEFAULT_LIMITS, Limits, RawArticle, Rejection, SourceRef, decode_raw
+from .language import LanguageDetector, LanguageGuess
+from .normalize import normalize
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "wirewatch-nlp/1"
+PIPELINES_FILE = Path(__file__).with_name("pipelines.toml")
+
+# One label set for every language; the model's own label is kept as model_label.
+_LABELS = {
+    "PERSON": "PER",
+    "PER": "PER",
+    "ORG": "ORG",
+    "NORP": "MISC",
+    "MISC": "MISC",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+}
+
+
+@dataclass(frozen=True)
+class LanguageConfig:
+    language: str
+    model: str
+    pipes: tuple[str, ...]
+    components: tuple[tuple[str, dict[str, Any]], ...]
+
+
+def load_pipeline_configs(path: Path = PIPELINES_FILE) -> dict[str, LanguageConfig]:
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    return {
+        lang: LanguageConfig(
+            language=lang,
+            model=spec["model"],
+            pipes=tuple(spec["pipes"]),
+            components=tuple(
+                (c["name"], dict(c.get("config", {}))) for c in spec.get("components", [])
+            ),
+        )
+        for lang, spec in raw.items()
+    }
+
+
+def _register_components() -> None:
+    """Import the modules that register Wirewatch's spaCy factories."""
+    for module in _COMPONENT_MODULES:
+        import_module(module)
+
+
+# Modules whose import registers ``@Language.factory("ww_…")`` components.
+_COMPONENT_MODULES: tuple[str, ...] = ()
+
+
+def build_nlp(cfg: LanguageConfig) -> Language:
+    """Load the model with only ``cfg.pipes`` and append the configured components."""
+    import spacy
+
+    _register_components()
+    available = spacy.util.get_model_meta(_model_dir(cfg.model))["pipeline"]
+    missing = [p for p in cfg.pipes if p not in available]
+    if missing:
+        raise ValueError(f"model {cfg.model} has no pipe(s) {missing}")
+    nlp = spacy.load(cfg.model, exclude=[p for p in available if p not in cfg.pipes])
+    for name, config in cfg.components:
+        nlp.add_pipe(name, config=config)
+    return nlp
+
+
+def _model_dir(model: str) -> Path:
+    """The data folder of an installed model package (holds meta.json)."""
+    import spacy
+
+    try:
+        root = spacy.util.get_package_path(model)
+    except Exception as exc:
+        raise ValueError(
+            f"spaCy model {model!r} is not installed ({exc}); it is a PyPI "
+            "dependency of wirewatch — reinstall the package"
+        ) from None
+    return root
+
+
+def _model_version(nlp: Language) -> str:
+    return f"{nlp.meta.get('version', '?')}"
+
+
+@dataclass
+class Enriched:
+    key: str
+    record: dict[str, Any]
+    ref: SourceRef
+
+
+@dataclass
+class BatchResult:
+    enriched: list[Enriched] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    seconds_nlp: float = 0.0
+    seconds_total: float = 0.0
+
+
+def export_entities(doc: Doc) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": ent.text,
+            "label": _LABELS.get(ent.label_, ent.label_),
+            "model_label": ent.label_,
+            "start": ent.start_char,
+            "end": ent.end_char,
+        }
+        for ent in doc.ents
+    ]
+
+
+class Enricher:
+    """Holds the loaded pipelines; ``enrich_batch`` is pure given them."""
+
+    def __init__(
+        self,
+        languages: Iterable[str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        configs: dict[str, LanguageConfig] | None = None,
+    ) -> None:
+        configs = configs or load_pipeline_configs()
+        wanted = list(languages) if languages is not None else list(configs)
+        unknown = [lang for lang in wanted if lang not in configs]
+        if unknown:
+            raise ValueError(f"no pipeline configured for language(s) {unknown}")
+        self.limits = limits
+        self.detector = LanguageDetector()
+        self.nlps: dict[str, Language] = {}
+        for lang in wanted:
+            started = time.perf_counter()
+            self.nlps[lang] = build_nlp(configs[lang])
+            log.info(
+                "loaded %s pipeline %s in %.1fs",
+                lang,
+                self.nlps[lang].pipe_names,
+                time.perf_counter() - started,
+            )
+        self.provenance = {
+            "pipeline": PIPELINE_VERSION,
+            "wirewatch_version": __version__,
+            "language_detector": {"name": self.detector.name, "version": self.detector.version},
+            "models": {
+                lang: {
+                    "name": configs[lang].model,
+                    "version": _model_version(nlp),
+                    "pipes": list(nlp.pipe_names),
+                }
+                for lang, nlp in self.nlps.items()
+            },
+        }
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.nlps)
+
+    def enrich_batch(self, messages: Sequence[tuple[bytes | None, SourceRef]]) -> BatchResult:
+        """Enrich a batch of raw message values; order of ``enriched`` follows input."""
+        started = time.perf_counter()
+        result = BatchResult()
+        articles: list[tuple[RawArticle, LanguageGuess]] = []
+        originals: dict[str, bytes] = {}
+        for value, ref in messages:
+            decoded = decode_raw(value, ref, self.limits)
+            if isinstance(decoded, Rejection):
+                result.rejected.append(decoded)
+                continue
+            guess = self.detector.detect(decoded.text, decoded.title, decoded.language)
+            articles.append((decoded, guess))
+            originals[decoded.id] = value or b""
+
+        docs: dict[int, Doc | None] = {}
+        nlp_started = time.perf_counter()
+        for lang, nlp in self.nlps.items():
+            idx = [i for i, (_, g) in enumerate(articles) if g.language == lang]
+            if not idx:
+                continue
+            batch = [articles[i][0] for i in idx]
+            for i, doc in zip(idx, self._pipe(nlp, batch, originals), strict=True):
+                docs[i] = doc
+        result.seconds_nlp = time.perf_counter() - nlp_started
+
+        for i, (article, guess) in enumerate(articles):
+            doc = docs.get(i)
+            if isinstance(doc, Rejection):
+                result.rejected.append(doc)
+                continue
+            try:
+                record = self.to_record(article, guess, doc)
+            except Exception as exc:  # a bug in a component must not lose the article
+                log.exception("export failed for article %s", article.id)
+                result.rejected.append(_failed(article, originals[article.id], exc))
+                continue
+            result.enriched.append(Enriched(article.id, record, article.ref))
+        result.seconds_total = time.perf_counter() - started
+        return result
+
+    def _pipe(
+        self, nlp: Language, articles: list[RawArticle], originals: dict[str, bytes]
+    ) -> list[Doc | Rejection]:
+        texts = [normalize(a.text) for a in articles]
+        try:
+            return list(nlp.pipe(texts, batch_size=max(len(texts), 1)))
+        except Exception:
+            log.exception("batch NLP failed; retrying article by article")
+        out: list[Doc | Rejection] = []
+        for article, text in zip(articles, texts, strict=True):
+            try:
+                out.append(nlp(text))
+            except Exception as exc:
+                out.append(_failed(article, originals[article.id], exc))
+        return out
+
+    def to_record(
+        self, article: RawArticle, guess: LanguageGuess, doc: Doc | None
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "id": article.id,
+            "language": guess.language,
+            "language_confidence": guess.confidence,
+            "language_method": guess.method,
+            "title": article.title,
+            "source": article.source,
+            "url": article.url,
+            "published_at": article.published_at,
+            "event_time": article.event_time,
+            "text": article.text,
+            "entities": [],
+            "warnings": [],
+        }
+        if doc is None:
+            record["warnings"].append(
+                f"unsupported_language: no pipeline for {guess.language!r} "
+                f"(supported: {', '.join(self.languages)})"
+            )
+            record["provenance"] = {**self.provenance, "models": {}}
+            return record
+        if doc.text != normalize(article.text):  # pragma: no cover - invariant
+            raise AssertionError("doc text does not match the article text")
+        record["entities"] = export_entities(doc)
+        nlp = self.nlps[guess.language]
+        for name in nlp.pipe_names:
+            exporter = getattr(nlp.get_pipe(name), "export", None)
+            if exporter is not None:
+                record.update(exporter(doc))
+        record["provenance"] = {
+            **self.provenance,
+            "models": {guess.language: self.provenance["models"][guess.language]},
+        }
+        return record
+
+
+def _failed(article: RawArticle, original: bytes, exc: Exception) -> Rejection:
+    return Rejection(
+        "enrichment_failed",
+        f"{type(exc).__name__}: {exc}",
+        "enrich",
+        article.ref,
+        original,
+        article.id,
+    )
