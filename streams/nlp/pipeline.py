@@ -72,14 +72,13 @@ def load_pipeline_configs(path: Path = PIPELINES_FILE) -> dict[str, LanguageConf
     }
 
 
+# Modules whose import registers the ``@Language.factory("ww_…")`` components.
+COMPONENT_MODULES: tuple[str, ...] = ()
+
+
 def _register_components() -> None:
-    """Import the modules that register Wirewatch's spaCy factories."""
-    for module in _COMPONENT_MODULES:
+    for module in COMPONENT_MODULES:
         import_module(module)
-
-
-# Modules whose import registers ``@Language.factory("ww_…")`` components.
-_COMPONENT_MODULES: tuple[str, ...] = ()
 
 
 def build_nlp(cfg: LanguageConfig) -> Language:
@@ -272,13 +271,18 @@ class Enricher:
             raise AssertionError("doc text does not match the article text")
         record["entities"] = export_entities(doc)
         nlp = self.nlps[guess.language]
+        components: dict[str, Any] = {}
         for name in nlp.pipe_names:
-            exporter = getattr(nlp.get_pipe(name), "export", None)
+            pipe = nlp.get_pipe(name)
+            exporter = getattr(pipe, "export", None)
             if exporter is not None:
                 record.update(exporter(doc))
+            if getattr(pipe, "provenance", None):
+                components[name] = pipe.provenance
         record["provenance"] = {
             **self.provenance,
             "models": {guess.language: self.provenance["models"][guess.language]},
+            "components": components,
         }
         return record
 
