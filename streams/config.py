@@ -78,6 +78,8 @@ class Settings:
     batch_within: float = 0.5  # seconds to wait for a batch to fill
     max_message_bytes: int = 4_000_000
     max_text_chars: int = 200_000
+    # Comma-separated ISO 639-1 codes the language identifier may answer; empty = built-in list.
+    language_candidates: str = ""
     worker_datadir: Path | None = None  # default: <home>/worker/<app_id>
     web_host: str = "127.0.0.1"
     web_port: int = 6066

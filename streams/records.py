@@ -43,17 +43,6 @@ class RawArticle:
     published_at: str | None  # normalised to UTC RFC 3339 when present
     ref: SourceRef = field(compare=False)
 
-    @property
-    def event_time(self) -> str | None:
-        """published_at, else the Kafka record timestamp: the time windows count in."""
-        if self.published_at:
-            return self.published_at
-        if self.ref.timestamp_ms is not None:
-            from datetime import UTC, datetime
-
-            return to_rfc3339(datetime.fromtimestamp(self.ref.timestamp_ms / 1000, UTC))
-        return None
-
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
@@ -119,7 +108,7 @@ def decode_raw(
     try:
         doc: Any = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
-        reason = "too_deep" if "recursion" in str(exc).lower() else "invalid_json"
+        reason = "too_deep" if "depth limit" in str(exc) else "invalid_json"
         return _reject(reason, f"message is not valid JSON: {exc}", "decode", ref, value)
     if not isinstance(doc, dict):
         return _reject(

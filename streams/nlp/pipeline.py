@@ -150,6 +150,7 @@ class Enricher:
         languages: Iterable[str] | None = None,
         limits: Limits = DEFAULT_LIMITS,
         configs: dict[str, LanguageConfig] | None = None,
+        language_candidates: tuple[str, ...] = (),
     ) -> None:
         configs = configs or load_pipeline_configs()
         wanted = list(languages) if languages is not None else list(configs)
@@ -157,7 +158,9 @@ class Enricher:
         if unknown:
             raise ValueError(f"no pipeline configured for language(s) {unknown}")
         self.limits = limits
-        self.detector = LanguageDetector()
+        self.detector = (
+            LanguageDetector(language_candidates) if language_candidates else LanguageDetector()
+        )
         self.nlps: dict[str, Language] = {}
         for lang in wanted:
             started = time.perf_counter()
@@ -255,7 +258,6 @@ class Enricher:
             "source": article.source,
             "url": article.url,
             "published_at": article.published_at,
-            "event_time": article.event_time,
             "text": article.text,
             "entities": [],
             "warnings": [],

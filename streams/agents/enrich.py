@@ -1,0 +1,106 @@
+"""raw-articles → articles-enriched (+ dead-letter): batching and routing around ``Enricher``.
+
+NLP runs in one dedicated thread so the event loop keeps heartbeating and
+fetching while spaCy works. Offsets are acknowledged only after the batch's
+outputs are handed to the producer, and Faust flushes the producer before it
+commits: a crash re-delivers, it never loses (at-least-once; outputs are keyed
+by article id and deterministic, so a re-delivery writes the same record again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import faust
+
+from ..config import Settings
+from ..nlp.pipeline import BatchResult, Enricher
+from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
+from ..timeutil import now_rfc3339
+
+log = logging.getLogger(__name__)
+
+
+def build_enricher(settings: Settings) -> Enricher:
+    candidates = tuple(c.strip() for c in settings.language_candidates.split(",") if c.strip())
+    return Enricher(
+        limits=Limits(settings.max_message_bytes, settings.max_text_chars),
+        language_candidates=candidates,
+    )
+
+
+def message_input(message: faust.types.Message) -> tuple[bytes | None, SourceRef]:
+    ts = message.timestamp
+    return message.value, SourceRef(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        timestamp_ms=int(ts * 1000) if ts else None,
+        key=message.key,
+    )
+
+
+def enrich_safely(
+    enricher: Enricher, messages: list[tuple[bytes | None, SourceRef]]
+) -> BatchResult:
+    """``enrich_batch`` that cannot raise: on an unexpected error, retry one by one."""
+    try:
+        return enricher.enrich_batch(messages)
+    except Exception:
+        log.exception("enrich_batch failed for a batch of %d; isolating", len(messages))
+    result = BatchResult()
+    for value, ref in messages:
+        try:
+            one = enricher.enrich_batch([(value, ref)])
+        except Exception as exc:
+            one = BatchResult(
+                rejected=[
+                    Rejection(
+                        "enrichment_failed",
+                        f"{type(exc).__name__}: {exc}",
+                        "enrich",
+                        ref,
+                        value or b"",
+                    )
+                ]
+            )
+        result.enriched += one.enriched
+        result.rejected += one.rejected
+    return result
+
+
+def register(app: faust.App, topics, settings: Settings) -> None:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-nlp")
+
+    @app.agent(topics.raw, name="enrich")
+    async def enrich(stream: faust.StreamT) -> None:
+        loop = asyncio.get_running_loop()
+        enricher = await loop.run_in_executor(executor, build_enricher, settings)
+        log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
+            messages = [message_input(e.message) for e in events]
+            result = await loop.run_in_executor(executor, enrich_safely, enricher, messages)
+            enriched_at = now_rfc3339().encode()
+            for item in result.enriched:
+                # The raw record's timestamp travels on: event time when published_at is absent.
+                ts = item.ref.timestamp_ms / 1000 if item.ref.timestamp_ms else None
+                await topics.enriched.send(
+                    key=item.key.encode(),
+                    value=item.record,
+                    timestamp=ts,
+                    headers={"wirewatch-enriched-at": enriched_at},
+                )
+            for rej in result.rejected:
+                await topics.dead_letter.send(
+                    key=dead_letter_key(rej),
+                    value=dead_letter_record(rej),
+                )
+            if result.rejected:
+                log.warning(
+                    "dead-lettered %d of %d messages (%s)",
+                    len(result.rejected),
+                    len(messages),
+                    ", ".join(sorted({r.reason for r in result.rejected})),
+                )

@@ -1,0 +1,84 @@
+"""The Faust application: topics bound to codecs, agents registered, nothing else.
+
+``faust -A streams.app worker`` works, but ``wirewatch worker`` is the supported
+entry point (it also creates missing topics first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from . import codecs, topics
+from .config import Settings, load_settings
+from .kafka_clients import faust_credentials
+
+
+@dataclass(frozen=True)
+class AppTopics:
+    """The Faust topic objects, one per declaration in ``streams.topics``."""
+
+    raw: faust.TopicT
+    enriched: faust.TopicT
+    alerts: faust.TopicT
+    actor_mentions: faust.TopicT
+    dead_letter: faust.TopicT
+
+
+def _bind_topics(app: faust.App, settings: Settings) -> AppTopics:
+    def bind(spec: topics.TopicSpec, value_serializer: str) -> faust.TopicT:
+        return app.topic(
+            spec.name(settings),
+            key_type=bytes,
+            value_type=bytes if value_serializer == "raw" else None,
+            key_serializer="raw",
+            value_serializer=value_serializer,
+            partitions=settings.partitions,
+            replicas=settings.replication_factor,
+            internal=False,
+        )
+
+    return AppTopics(
+        # Raw bytes: the enrich agent decodes and validates them itself, so a
+        # malformed message becomes a dead letter instead of a codec crash.
+        raw=bind(topics.RAW_ARTICLES, "raw"),
+        enriched=bind(topics.ARTICLES_ENRICHED, "orjson"),
+        alerts=bind(topics.ALERTS, "orjson"),
+        actor_mentions=bind(topics.ACTOR_MENTIONS, "orjson"),
+        dead_letter=bind(topics.DEAD_LETTER, "orjson"),
+    )
+
+
+def create_app(settings: Settings) -> faust.App:
+    codecs.register()
+    settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker="kafka://" + settings.bootstrap.replace(",", ";"),
+        broker_credentials=faust_credentials(settings),
+        key_serializer="raw",
+        value_serializer="orjson",
+        datadir=str(settings.worker_dir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        producer_acks=-1,
+        producer_linger=0.005,
+        producer_max_request_size=settings.max_message_bytes * 2 + 65536,
+        consumer_max_fetch_size=settings.max_message_bytes * 2 + 65536,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        # NLP of one batch can take seconds; keep the group membership alive.
+        broker_max_poll_interval=300.0,
+    )
+    app.wirewatch_settings = settings  # type: ignore[attr-defined]
+    app.wirewatch_topics = _bind_topics(app, settings)  # type: ignore[attr-defined]
+
+    from .agents import enrich
+
+    enrich.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+    return app
+
+
+app = create_app(load_settings())

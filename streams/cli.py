@@ -1,0 +1,274 @@
+"""``wirewatch`` — the command line: broker, worker, ingest, tail, enrich, demo."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+
+
+class Fail(click.ClickException):
+    """A one-line error for the user (exit code 1)."""
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="wirewatch")
+@click.option(
+    "--bootstrap",
+    envvar="KAFKA_BOOTSTRAP_SERVERS",
+    default=None,
+    help="Kafka bootstrap servers; when unset the local broker is used.",
+)
+@click.option("--topic-prefix", default=None, help="Prefix for every topic name.")
+@click.pass_context
+def main(ctx: click.Context, bootstrap: str | None, topic_prefix: str | None) -> None:
+    """Wirewatch: real-time news enrichment on Kafka."""
+    try:
+        settings = load_settings(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    except ConfigError as exc:
+        raise Fail(str(exc)) from None
+    ctx.obj = {"settings": settings}
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("kafka", "aiokafka"):  # connection chatter is not news to users
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# -- broker -----------------------------------------------------------------------
+@main.group()
+def broker() -> None:
+    """Run a local single-node Kafka broker (KRaft) on the installed JDK."""
+
+
+@broker.command("up")
+@click.option("--port", type=int, default=None, help="Client port (default 9092).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.pass_context
+def broker_up(ctx: click.Context, port: int | None, data_dir: Path | None) -> None:
+    """Start the broker (first run copies its jars from Maven Central)."""
+    from . import broker as b
+
+    settings = _broker_settings(ctx, port, data_dir)
+    if not settings.manages_broker:
+        click.echo(f"using the configured cluster {settings.bootstrap}; no broker started")
+        return
+    try:
+        state = b.up(settings)
+    except b.BrokerError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(f"broker up on 127.0.0.1:{state.port} (pid {state.pid}); log: {state.log_file}")
+
+
+@broker.command("down")
+@click.option("--port", type=int, default=None)
+@click.pass_context
+def broker_down(ctx: click.Context, port: int | None) -> None:
+    """Stop the broker that `broker up` started (exactly its recorded pid)."""
+    from . import broker as b
+
+    settings = _broker_settings(ctx, port, None)
+    click.echo("broker stopped" if b.down(settings) else "no broker of ours was running")
+
+
+@broker.command("status")
+@click.option("--port", type=int, default=None)
+@click.pass_context
+def broker_status(ctx: click.Context, port: int | None) -> None:
+    """Say whether the broker runs and answers metadata requests (exit 1 if not)."""
+    from . import broker as b
+
+    report = b.status(_broker_settings(ctx, port, None))
+    for k, v in report.items():
+        click.echo(f"{k}: {v}")
+    if not report["answers_metadata"]:
+        sys.exit(1)
+
+
+def _broker_settings(ctx: click.Context, port: int | None, data_dir: Path | None) -> Settings:
+    settings = _settings(ctx)
+    changes: dict = {}
+    if port:
+        changes.update(broker_port=port, broker_controller_port=port + 1)
+    if data_dir:
+        changes["broker_data_dir"] = data_dir
+    return settings.replace(**changes) if changes else settings
+
+
+# -- topics -----------------------------------------------------------------------
+@main.command("topics")
+@click.pass_context
+def topics_cmd(ctx: click.Context) -> None:
+    """Create any missing topic and list them."""
+    from .topics import ALL_TOPICS, ensure_topics
+
+    settings = _settings(ctx)
+    created = set(_ensure_topics(settings, ensure_topics))
+    for spec in ALL_TOPICS:
+        name = spec.name(settings)
+        click.echo(f"{name:<32} {'created' if name in created else 'exists '}  {spec.description}")
+
+
+def _ensure_topics(settings: Settings, fn) -> list[str]:
+    from kafka.errors import KafkaError
+
+    try:
+        return fn(settings)
+    except (KafkaError, OSError) as exc:
+        raise Fail(
+            f"cannot reach Kafka at {settings.bootstrap}: {exc} "
+            "(is the broker up? `wirewatch broker up`)"
+        ) from None
+
+
+# -- worker -----------------------------------------------------------------------
+@main.command()
+@click.option("--web-port", type=int, default=None, help="HTTP port of this worker.")
+@click.option("--loglevel", default=None)
+@click.pass_context
+def worker(ctx: click.Context, web_port: int | None, loglevel: str | None) -> None:
+    """Run the Faust worker (enrichment and every other agent)."""
+    import os
+
+    from .topics import ensure_topics
+
+    settings = _settings(ctx)
+    if web_port:
+        settings = settings.replace(web_port=web_port)
+        os.environ["WIREWATCH_WEB_PORT"] = str(web_port)
+    _ensure_topics(settings, ensure_topics)
+    from faust.worker import Worker
+
+    from .app import create_app
+
+    app = create_app(settings)
+    Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+
+
+# -- ingest / tail ------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", default=None, help="Outlet name for .txt files.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, quiet: bool) -> None:
+    """Publish .json, .jsonl or .txt articles to raw-articles."""
+    from tqdm import tqdm
+
+    from . import codecs
+    from .ingest import read_articles
+    from .kafka_clients import producer
+    from .topics import RAW_ARTICLES, ensure_topics
+
+    settings = _settings(ctx)
+    _ensure_topics(settings, ensure_topics)
+    topic = RAW_ARTICLES.name(settings)
+    prod = producer(settings)
+    sent = 0
+    try:
+        for article in tqdm(
+            read_articles(paths, source=source), unit=" articles", disable=quiet, desc=f"→ {topic}"
+        ):
+            key = article["id"].encode() if isinstance(article.get("id"), str) else None
+            prod.send(topic, key=key, value=codecs.dumps(article))
+            sent += 1
+        prod.flush()
+    finally:
+        prod.close()
+    click.echo(f"published {sent} article(s) to {topic}", err=True)
+
+
+@main.command()
+@click.argument("topic")
+@click.option("--max", "max_messages", type=int, default=None, help="Stop after N messages.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    help="Stop after this many seconds without a message (default: follow).",
+)
+@click.option("--from-latest", is_flag=True, help="Only messages produced from now on.")
+@click.pass_context
+def tail(
+    ctx: click.Context,
+    topic: str,
+    max_messages: int | None,
+    timeout: float | None,
+    from_latest: bool,
+) -> None:
+    """Print a topic's messages as JSON lines (the prefix is added to short names)."""
+    from .tail import tail_topic
+
+    settings = _settings(ctx)
+    for line in tail_topic(settings, topic, max_messages, timeout, from_latest):
+        click.echo(line)
+
+
+# -- enrich (offline) ---------------------------------------------------------------
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--batch-size", type=int, default=32)
+@click.pass_context
+def enrich(ctx: click.Context, path: Path | None, batch_size: int) -> None:
+    """Enrich articles offline: JSON Lines on stdin (or a file) → JSON Lines on stdout.
+
+    The same code path as the streaming agent. Rejected lines go to stderr as
+    dead-letter records.
+    """
+    from .offline import enrich_stream
+
+    settings = _settings(ctx)
+    source = _lines(path)
+    rejected = 0
+    for stream, line in enrich_stream(settings, source, batch_size, origin=str(path or "stdin")):
+        if stream == "out":
+            sys.stdout.write(line + "\n")
+        else:
+            rejected += 1
+            sys.stderr.write(line + "\n")
+    sys.stdout.flush()
+    if rejected:
+        click.echo(f"{rejected} input(s) rejected (dead-letter records on stderr)", err=True)
+
+
+def _lines(path: Path | None) -> Iterator[bytes]:
+    """Raw input lines: malformed ones are passed on untouched, to be rejected with a reason."""
+    from . import codecs
+    from .ingest import read_articles
+
+    if path is None:
+        yield from (line.rstrip(b"\r\n") for line in sys.stdin.buffer if line.strip())
+    elif path.suffix in {".txt", ".json"}:
+        yield from (codecs.dumps(article) for article in read_articles([path]))
+    else:
+        with path.open("rb") as fh:
+            yield from (line.rstrip(b"\r\n") for line in fh if line.strip())
+
+
+# -- demo -----------------------------------------------------------------------
+@main.command()
+@click.option("--count", type=int, default=None, help="Stop after this many enriched records.")
+@click.pass_context
+def demo(ctx: click.Context, count: int | None) -> None:
+    """Start broker + worker, ingest the sample stream, show what comes out."""
+    from .demo import run_demo
+
+    try:
+        run_demo(_settings(ctx), count)
+    except RuntimeError as exc:
+        raise Fail(str(exc)) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,26 @@
+"""``wirewatch enrich``: the streaming code path without Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from . import codecs
+from .agents.enrich import build_enricher, enrich_safely
+from .config import Settings
+from .records import SourceRef, dead_letter_record
+
+
+def enrich_stream(
+    settings: Settings, lines: Iterable[bytes], batch_size: int = 32, origin: str = "stdin"
+) -> Iterator[tuple[str, str]]:
+    """Yield ("out", enriched JSON) and ("err", dead-letter JSON) lines in input order."""
+    enricher = build_enricher(settings)
+    numbered = enumerate(lines, 1)
+    while batch := list(islice(numbered, batch_size)):
+        messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
+        result = enrich_safely(enricher, messages)
+        for item in result.enriched:
+            yield "out", codecs.dumps(item.record).decode()
+        for rej in result.rejected:
+            yield "err", codecs.dumps(dead_letter_record(rej)).decode()

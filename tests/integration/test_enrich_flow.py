@@ -1,0 +1,133 @@
+"""raw-articles → articles-enriched / dead-letter on a real broker with a real worker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streams.demo import sample_articles
+from streams.records import derive_article_id
+from streams.schemas import validator
+
+from .conftest import collect, produce, settings_env
+
+pytestmark = pytest.mark.integration
+
+
+def _by_id(records: list[dict]) -> dict[str, dict]:
+    return {r["value"]["id"]: r["value"] for r in records}
+
+
+def test_french_sample_is_enriched_with_entities(worker, tmp_path: Path) -> None:
+    """The reference story, ingested as a .txt by the real CLI, comes out enriched."""
+    french = next(a for a in sample_articles() if a["id"] == "sample-afp-danang-fr")
+    story = tmp_path / "da-nang.fr.txt"
+    story.write_text(french["text"], encoding="utf-8")
+    expected_id = derive_article_id(None, None, french["text"])
+
+    subprocess.run(
+        [sys.executable, "-m", "streams.cli", "ingest", "--quiet", str(story)],
+        env=settings_env(worker.settings),
+        check=True,
+        timeout=60,
+    )
+    records = collect(worker.settings, "articles-enriched", lambda rs: expected_id in _by_id(rs))
+    record = _by_id(records)[expected_id]
+    keyed = [r for r in records if r["value"]["id"] == expected_id]
+    assert keyed[0]["key"] == expected_id.encode()
+
+    assert record["language"] == "fr"
+    assert record["language_method"] == "detected"
+    found = {(e["text"], e["label"]) for e in record["entities"]}
+    assert ("Donald Trump", "PER") in found
+    assert ("Vladimir Poutine", "PER") in found
+    assert ("Syrie", "LOC") in found
+    for ent in record["entities"]:
+        assert record["text"][ent["start"] : ent["end"]] == ent["text"]
+    validator("enriched-article.v1.json")(record)
+
+
+def test_bad_messages_are_dead_lettered_and_the_next_article_still_flows(worker) -> None:
+    tag = uuid.uuid4().hex[:8]
+    good_id = f"good-{tag}"
+    malformed = b'{"id": "broken-' + tag.encode() + b'", "text": '
+    invalid = orjson.dumps({"id": f"noschema-{tag}", "text": ""})  # text must be non-empty
+    not_utf8 = b'{"id": "x", "text": "caf\xe9"}'
+    good = orjson.dumps(
+        {"id": good_id, "text": "Le ministre a rencontré son homologue à Paris.", "source": "test"}
+    )
+    k1, k2, k3 = (f"{n}-{tag}" for n in ("k1", "k2", "k3"))
+    produce(
+        worker.settings,
+        "raw-articles",
+        [malformed, invalid, not_utf8, good],
+        keys=[k1.encode(), k2.encode(), k3.encode(), good_id.encode()],
+    )
+
+    keys = {k1, k2, k3}
+    dead = collect(
+        worker.settings, "dead-letter", lambda rs: keys <= {r["value"]["source"]["key"] for r in rs}
+    )
+    mine = {
+        r["value"]["source"]["key"]: r["value"] for r in dead if r["value"]["source"]["key"] in keys
+    }
+    assert mine[k1]["reason"] == "invalid_json"
+    assert mine[k1]["original"] == {
+        "encoding": "utf-8",
+        "data": malformed.decode(),
+        "bytes": len(malformed),
+    }
+    assert mine[k2]["reason"] == "schema_violation"
+    assert "text" in mine[k2]["message"]
+    assert mine[k2]["article_id"] == f"noschema-{tag}"
+    assert mine[k3]["reason"] == "invalid_utf8"
+    assert mine[k3]["original"]["encoding"] == "base64"
+    for letter in mine.values():
+        assert letter["source"]["topic"] == worker.settings.topic("raw-articles")
+        assert isinstance(letter["source"]["partition"], int)
+        assert isinstance(letter["source"]["offset"], int)
+        validator("dead-letter.v1.json")(letter)
+
+    enriched = collect(worker.settings, "articles-enriched", lambda rs: good_id in _by_id(rs))
+    assert _by_id(enriched)[good_id]["language"] == "fr"
+    assert worker.alive
+
+
+def test_offline_enrich_gives_identical_records(worker, tmp_path: Path) -> None:
+    """`wirewatch enrich` and the agent run the same code path: same input, same output."""
+    tag = uuid.uuid4().hex[:8]
+    articles = []
+    for art in sample_articles():
+        art = dict(art, id=f"{art['id']}-{tag}")
+        articles.append(art)
+    lines = b"".join(orjson.dumps(a) + b"\n" for a in articles)
+    offline = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "enrich"],
+        input=lines,
+        capture_output=True,
+        env=settings_env(worker.settings),
+        check=True,
+        timeout=300,
+    )
+    offline_records = {r["id"]: r for r in map(orjson.loads, offline.stdout.splitlines())}
+    assert set(offline_records) == {a["id"] for a in articles}
+
+    produce(
+        worker.settings,
+        "raw-articles",
+        [orjson.dumps(a) for a in articles],
+        keys=[a["id"].encode() for a in articles],
+    )
+    wanted = set(offline_records)
+    streamed = _by_id(
+        collect(worker.settings, "articles-enriched", lambda rs: wanted <= set(_by_id(rs)))
+    )
+    schema = validator("enriched-article.v1.json")
+    for art_id, record in offline_records.items():
+        schema(streamed[art_id])
+        assert streamed[art_id] == record, art_id
