@@ -71,11 +71,13 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.update(
-        WIREWATCH_BOOTSTRAP_SERVERS=settings.bootstrap,
-        WIREWATCH_TOPIC_PREFIX=settings.topic_prefix,
-        WIREWATCH_HOME=str(settings.home),
-        WIREWATCH_PARTITIONS=str(settings.partitions),
-        **extra,
+        {
+            "WIREWATCH_BOOTSTRAP_SERVERS": settings.bootstrap,
+            "WIREWATCH_TOPIC_PREFIX": settings.topic_prefix,
+            "WIREWATCH_HOME": str(settings.home),
+            "WIREWATCH_PARTITIONS": str(settings.partitions),
+            **extra,
+        }
     )
     return env
 
