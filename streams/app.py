@@ -20,6 +20,7 @@ class AppTopics:
     """The Faust topic objects, one per declaration in ``streams.topics``."""
 
     raw: faust.TopicT
+    stories_stage: faust.TopicT
     enriched: faust.TopicT
     alerts: faust.TopicT
     actor_mentions: faust.TopicT
@@ -34,7 +35,7 @@ def _bind_topics(app: faust.App, settings: Settings) -> AppTopics:
             value_type=bytes if value_serializer == "raw" else None,
             key_serializer="raw",
             value_serializer=value_serializer,
-            partitions=settings.partitions,
+            partitions=spec.partitions(settings),
             replicas=settings.replication_factor,
             internal=False,
         )
@@ -43,6 +44,7 @@ def _bind_topics(app: faust.App, settings: Settings) -> AppTopics:
         # Raw bytes: the enrich agent decodes and validates them itself, so a
         # malformed message becomes a dead letter instead of a codec crash.
         raw=bind(topics.RAW_ARTICLES, "raw"),
+        stories_stage=bind(topics.STORIES_STAGE, "orjson"),
         enriched=bind(topics.ARTICLES_ENRICHED, "orjson"),
         alerts=bind(topics.ALERTS, "orjson"),
         actor_mentions=bind(topics.ACTOR_MENTIONS, "orjson"),
@@ -75,9 +77,10 @@ def create_app(settings: Settings) -> faust.App:
     app.wirewatch_settings = settings  # type: ignore[attr-defined]
     app.wirewatch_topics = _bind_topics(app, settings)  # type: ignore[attr-defined]
 
-    from .agents import enrich
+    from .agents import enrich, stories
 
     enrich.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+    stories.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
     return app
 
 

@@ -8,6 +8,7 @@ from itertools import islice
 from . import codecs
 from .agents.enrich import build_enricher, enrich_safely
 from .config import Settings
+from .nlp.clustering import assign_story
 from .records import SourceRef, dead_letter_record
 
 
@@ -16,11 +17,16 @@ def enrich_stream(
 ) -> Iterator[tuple[str, str]]:
     """Yield ("out", enriched JSON) and ("err", dead-letter JSON) lines in input order."""
     enricher = build_enricher(settings)
+    story_articles: dict = {}  # the same story index as the stream, in memory
+    story_buckets: dict = {}
     numbered = enumerate(lines, 1)
     while batch := list(islice(numbered, batch_size)):
         messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
         result = enrich_safely(enricher, messages)
         for item in result.enriched:
-            yield "out", codecs.dumps(item.record).decode()
+            assignment = assign_story(
+                item.key, item.signature, item.event_time_ms, story_articles, story_buckets
+            )
+            yield "out", codecs.dumps({**item.record, "story": assignment.to_record()}).decode()
         for rej in result.rejected:
             yield "err", codecs.dumps(dead_letter_record(rej)).decode()

@@ -24,6 +24,11 @@ class TopicSpec:
     description: str
     compacted: bool = False
     retention_ms: int | None = None
+    fixed_partitions: int | None = None  # ignore Settings.partitions (e.g. a global stage)
+    internal: bool = False  # an implementation detail between two agents, not an interface
+
+    def partitions(self, settings: Settings) -> int:
+        return self.fixed_partitions or settings.partitions
 
     def name(self, settings: Settings) -> str:
         return settings.topic(self.base)
@@ -69,8 +74,20 @@ DEAD_LETTER = TopicSpec(
     "Anything Wirewatch could not process, with the original bytes and a reason.",
 )
 
+STORIES_STAGE = TopicSpec(
+    "stories-stage",
+    "article id",
+    None,
+    "Internal: enriched articles with their MinHash, on one partition so one story "
+    "index sees every article.",
+    fixed_partitions=1,
+    internal=True,
+    retention_ms=3 * 24 * 3600 * 1000,
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     RAW_ARTICLES,
+    STORIES_STAGE,
     ARTICLES_ENRICHED,
     ALERTS,
     ACTOR_MENTIONS,
@@ -89,7 +106,7 @@ def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS)
         wanted = [
             NewTopic(
                 name=spec.name(settings),
-                num_partitions=settings.partitions,
+                num_partitions=spec.partitions(settings),
                 replication_factor=settings.replication_factor,
                 topic_configs=spec.configs(settings),
             )

@@ -1,4 +1,7 @@
-"""raw-articles → articles-enriched (+ dead-letter): batching and routing around ``Enricher``.
+"""raw-articles → stories-stage (+ dead-letter): batching and routing around ``Enricher``.
+
+The story agent (``stories.py``) then adds the story id and publishes to
+articles-enriched.
 
 NLP runs in one dedicated thread so the event loop keeps heartbeating and
 fetching while spaCy works. Offsets are acknowledged only after the batch's
@@ -86,9 +89,9 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             for item in result.enriched:
                 # The raw record's timestamp travels on: event time when published_at is absent.
                 ts = item.ref.timestamp_ms / 1000 if item.ref.timestamp_ms else None
-                await topics.enriched.send(
+                await topics.stories_stage.send(
                     key=item.key.encode(),
-                    value=item.record,
+                    value=item.story_stage_value(),
                     timestamp=ts,
                     headers={"wirewatch-enriched-at": enriched_at},
                 )

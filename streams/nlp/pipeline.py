@@ -22,11 +22,14 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .. import __version__
 from ..records import DEFAULT_LIMITS, Limits, RawArticle, Rejection, SourceRef, decode_raw
+from ..timeutil import parse_rfc3339
+from .clustering import encode_signature, signature
 from .language import LanguageDetector, LanguageGuess
 from .normalize import normalize
 
@@ -119,6 +122,16 @@ class Enriched:
     key: str
     record: dict[str, Any]
     ref: SourceRef
+    signature: np.ndarray  # MinHash of the text, for story clustering downstream
+    event_time_ms: int | None  # published_at, else the source record's timestamp
+
+    def story_stage_value(self) -> dict[str, Any]:
+        """What the enrich agent hands to the story agent (internal topic)."""
+        return {
+            "record": self.record,
+            "sig": encode_signature(self.signature),
+            "t": self.event_time_ms,
+        }
 
 
 @dataclass
@@ -226,7 +239,15 @@ class Enricher:
                 log.exception("export failed for article %s", article.id)
                 result.rejected.append(_failed(article, originals[article.id], exc))
                 continue
-            result.enriched.append(Enriched(article.id, record, article.ref))
+            result.enriched.append(
+                Enriched(
+                    article.id,
+                    record,
+                    article.ref,
+                    signature(article.text),
+                    _event_time_ms(article),
+                )
+            )
         result.seconds_total = time.perf_counter() - started
         return result
 
@@ -287,6 +308,14 @@ class Enricher:
             "components": components,
         }
         return record
+
+
+def _event_time_ms(article: RawArticle) -> int | None:
+    if article.published_at:
+        moment = parse_rfc3339(article.published_at)
+        if moment is not None:
+            return int(moment.timestamp() * 1000)
+    return article.ref.timestamp_ms
 
 
 def _failed(article: RawArticle, original: bytes, exc: Exception) -> Rejection:

@@ -1,12 +1,15 @@
 """The user-facing commands against the real broker: demo, tail."""
 
+import base64
 import subprocess
 import sys
 
 import orjson
 import pytest
+from kafka.admin import NewTopic
 
 from streams.demo import sample_articles
+from streams.kafka_clients import admin_client
 
 from .conftest import free_port, produce, settings_env
 
@@ -38,10 +41,15 @@ def test_demo_ingests_the_sample_stream_and_prints_enriched_records(topics_ready
 
 
 def test_tail_prints_json_lines(topics_ready):
+    """Full topic names work too; a topic of its own keeps other tests' topics clean."""
     marker = {"id": "tail-probe", "text": "probe"}
-    produce(topics_ready, "dead-letter", [orjson.dumps(marker)])
+    name = topics_ready.topic("tail-probe")
+    admin = admin_client(topics_ready)
+    admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)])
+    admin.close()
+    produce(topics_ready, "tail-probe", [orjson.dumps(marker), b"not json \xff"])
     proc = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "tail", "dead-letter", "--timeout", "5"],
+        [sys.executable, "-m", "streams.cli", "tail", name, "--timeout", "5"],
         capture_output=True,
         text=True,
         env=settings_env(topics_ready),
@@ -49,4 +57,5 @@ def test_tail_prints_json_lines(topics_ready):
     )
     assert proc.returncode == 0, proc.stderr
     lines = [orjson.loads(line) for line in proc.stdout.strip().splitlines()]
-    assert marker in lines
+    assert lines[0] == marker
+    assert lines[1] == {"base64": base64.b64encode(b"not json \xff").decode()}

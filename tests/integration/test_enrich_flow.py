@@ -13,8 +13,9 @@ import pytest
 from streams.demo import sample_articles
 from streams.records import derive_article_id
 from streams.schemas import validator
+from streams.topics import ensure_topics
 
-from .conftest import collect, produce, settings_env
+from .conftest import WorkerProcess, collect, produce, settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -98,36 +99,47 @@ def test_bad_messages_are_dead_lettered_and_the_next_article_still_flows(worker)
     assert worker.alive
 
 
-def test_offline_enrich_gives_identical_records(worker, tmp_path: Path) -> None:
-    """`wirewatch enrich` and the agent run the same code path: same input, same output."""
-    tag = uuid.uuid4().hex[:8]
-    articles = []
-    for art in sample_articles():
-        art = dict(art, id=f"{art['id']}-{tag}")
-        articles.append(art)
+def test_offline_enrich_gives_identical_records(topics_ready, tmp_path: Path) -> None:
+    """`wirewatch enrich` and the agents run the same code: same input, same records.
+
+    Story ids depend on every article the stream has seen, so this test gets topics
+    and a worker of its own: the stream and the offline run then start equally empty.
+    """
+    settings = topics_ready.replace(topic_prefix=f"{topics_ready.topic_prefix}same.")
+    ensure_topics(settings)
+    articles = sample_articles()
     lines = b"".join(orjson.dumps(a) + b"\n" for a in articles)
     offline = subprocess.run(
         [sys.executable, "-m", "streams.cli", "enrich"],
         input=lines,
         capture_output=True,
-        env=settings_env(worker.settings),
+        env=settings_env(settings),
         check=True,
         timeout=300,
     )
     offline_records = {r["id"]: r for r in map(orjson.loads, offline.stdout.splitlines())}
     assert set(offline_records) == {a["id"] for a in articles}
 
-    produce(
-        worker.settings,
-        "raw-articles",
-        [orjson.dumps(a) for a in articles],
-        keys=[a["id"].encode() for a in articles],
-    )
-    wanted = set(offline_records)
-    streamed = _by_id(
-        collect(worker.settings, "articles-enriched", lambda rs: wanted <= set(_by_id(rs)))
-    )
+    worker = WorkerProcess(settings, tmp_path / "worker.log", app_id="ww-same").start()
+    try:
+        produce(
+            settings,
+            "raw-articles",
+            [orjson.dumps(a) for a in articles],
+            keys=[a["id"].encode() for a in articles],
+        )
+        wanted = set(offline_records)
+        streamed = _by_id(
+            collect(settings, "articles-enriched", lambda rs: wanted <= set(_by_id(rs)))
+        )
+    finally:
+        worker.stop()
     schema = validator("enriched-article.v1.json")
     for art_id, record in offline_records.items():
         schema(streamed[art_id])
         assert streamed[art_id] == record, art_id
+    # The edited second-outlet copy joined the wire story in both paths.
+    assert (
+        streamed["sample-lp-danang-fr"]["story"]["id"]
+        == (streamed["sample-afp-danang-fr"]["story"]["id"])
+    )

@@ -1,0 +1,51 @@
+"""stories-stage → articles-enriched: give each article its story id, then publish it.
+
+Near-duplicate search must see every article, so this stage reads a one-partition
+internal topic and keeps the LSH index in two changelog-backed Faust tables on
+that partition (state survives restarts; a standby worker can take over). The
+work per article is a MinHash comparison, well under a millisecond, so one
+partition is not the bottleneck; the NLP before it scales with raw-articles'
+partitions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from ..config import Settings
+from ..nlp.clustering import assign_story, decode_signature
+
+log = logging.getLogger(__name__)
+
+
+def register(app: faust.App, topics, settings: Settings) -> None:
+    def table(name: str) -> faust.Table:
+        # orjson keys: str keys come back as str after changelog recovery (raw gives bytes).
+        schema = faust.Schema(key_type=str, key_serializer="orjson", value_serializer="orjson")
+        return app.Table(name, default=None, partitions=1, schema=schema)
+
+    articles = table("story-articles")
+    buckets = table("story-buckets")
+
+    @app.agent(topics.stories_stage, name="stories")
+    async def stories(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            value = event.value
+            record = value["record"]
+            assignment = assign_story(
+                record["id"],
+                decode_signature(value["sig"]),
+                value["t"],
+                articles,
+                buckets,
+            )
+            record["story"] = assignment.to_record()
+            message = event.message
+            await topics.enriched.send(
+                key=record["id"].encode(),
+                value=record,
+                timestamp=message.timestamp or None,
+                headers=dict(message.headers or {}),
+            )

@@ -1,0 +1,67 @@
+"""Story clustering on texts we write: copies join, unrelated stories do not."""
+
+from streams.nlp.clustering import (
+    WINDOW_MS,
+    assign_story,
+    shingles,
+    signature,
+    similarity,
+)
+
+WIRE = (
+    "Le gouvernement a annoncé mardi un plan de rénovation des écoles publiques, doté de "
+    "deux milliards d'euros sur cinq ans, qui doit concerner en priorité les bâtiments les "
+    "plus anciens des zones rurales. Le ministre de l'Éducation a précisé que les premiers "
+    "chantiers commenceraient au printemps et que les collectivités locales seraient "
+    "associées au choix des établissements. Les syndicats d'enseignants ont salué une "
+    "annonce attendue, tout en jugeant le montant insuffisant face à l'ampleur des besoins."
+)
+EDITED = WIRE.replace("a annoncé mardi", "a présenté mardi").replace(
+    " Les syndicats d'enseignants ont salué une annonce attendue, tout en jugeant le montant "
+    "insuffisant face à l'ampleur des besoins.",
+    "",
+)
+OTHER = (
+    "The central bank kept its key interest rate unchanged on Thursday, saying inflation "
+    "had eased for a third month but remained above its target, and signalled that cuts "
+    "were unlikely before the summer as wage growth stayed strong across the economy."
+)
+
+
+def _index():
+    return {}, {}
+
+
+def test_shingles_ignore_case_and_punctuation():
+    assert shingles("Le Monde, dit-il.") == shingles("le monde dit il")
+
+
+def test_edited_copy_joins_the_story_and_unrelated_article_does_not():
+    articles, buckets = _index()
+    first = assign_story("a", signature(WIRE), 0, articles, buckets)
+    copy = assign_story("b", signature(EDITED), 60_000, articles, buckets)
+    other = assign_story("c", signature(OTHER), 120_000, articles, buckets)
+    assert first.new_story
+    assert copy.story_id == first.story_id and not copy.new_story
+    assert copy.matched_article == "a" and copy.similarity >= 0.5
+    assert other.new_story and other.story_id != first.story_id
+
+
+def test_redelivered_article_keeps_its_story():
+    articles, buckets = _index()
+    assign_story("a", signature(WIRE), 0, articles, buckets)
+    copy = assign_story("b", signature(EDITED), 0, articles, buckets)
+    again = assign_story("b", signature(EDITED), 0, articles, buckets)
+    assert again == copy
+
+
+def test_copies_far_apart_in_time_are_separate_stories():
+    articles, buckets = _index()
+    first = assign_story("a", signature(WIRE), 0, articles, buckets)
+    late = assign_story("b", signature(EDITED), WINDOW_MS + 1, articles, buckets)
+    assert late.new_story and late.story_id != first.story_id
+
+
+def test_similarity_estimates_jaccard():
+    assert similarity(signature(WIRE), signature(WIRE)) == 1.0
+    assert similarity(signature(WIRE), signature(OTHER)) < 0.1
