@@ -254,15 +254,15 @@ class Enricher:
     def _pipe(
         self, nlp: Language, articles: list[RawArticle], originals: dict[str, bytes]
     ) -> list[Doc | Rejection]:
-        texts = [normalize(a.text) for a in articles]
         try:
-            return list(nlp.pipe(texts, batch_size=max(len(texts), 1)))
+            docs = [_make_doc(nlp, a) for a in articles]
+            return list(nlp.pipe(docs, batch_size=max(len(docs), 1)))
         except Exception:
             log.exception("batch NLP failed; retrying article by article")
         out: list[Doc | Rejection] = []
-        for article, text in zip(articles, texts, strict=True):
+        for article in articles:
             try:
-                out.append(nlp(text))
+                out.append(nlp(_make_doc(nlp, article)))
             except Exception as exc:
                 out.append(_failed(article, originals[article.id], exc))
         return out
@@ -308,6 +308,20 @@ class Enricher:
             "components": components,
         }
         return record
+
+
+def _make_doc(nlp: Language, article: RawArticle) -> Doc:
+    """A tokenised Doc of the normalised text, with what components may read about it.
+
+    ``user_data``: ``original_text`` (same length as the Doc text), ``title`` and
+    ``published_at`` (RFC 3339 or None; components use it for date-aware roles).
+    """
+    doc = nlp.make_doc(normalize(article.text))
+    doc.user_data["original_text"] = article.text
+    doc.user_data["title"] = article.title
+    doc.user_data["published_at"] = article.published_at
+    doc.user_data["language"] = nlp.lang
+    return doc
 
 
 def _event_time_ms(article: RawArticle) -> int | None:
