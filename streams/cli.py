@@ -256,6 +256,29 @@ def _lines(path: Path | None) -> Iterator[bytes]:
             yield from (line.rstrip(b"\r\n") for line in fh if line.strip())
 
 
+# -- eval -----------------------------------------------------------------------
+@main.command("eval")
+@click.option("--corpora", type=click.Path(path_type=Path), default=None,
+              help="Reference corpora folder (default: ../shared/corpora next to the repo).")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+def eval_cmd(corpora: Path | None, as_json: bool) -> None:
+    """Score the pipeline on real gold data: precision, recall, F1."""
+    from .evaluation import default_corpora, render, run_all
+
+    folder = corpora or default_corpora()
+    if folder is None or not folder.is_dir():
+        click.echo("reference corpora not found (pass --corpora PATH); nothing to score")
+        return
+    result = run_all(folder)
+    click.echo(codecs_dumps_pretty(result) if as_json else render(result))
+
+
+def codecs_dumps_pretty(value) -> str:
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+
+
 # -- demo -----------------------------------------------------------------------
 @main.command()
 @click.option("--count", type=int, default=None, help="Stop after this many enriched records.")
