@@ -8,7 +8,7 @@ from itertools import islice
 from . import codecs
 from .agents.enrich import build_enricher, enrich_safely
 from .config import Settings
-from .nlp.clustering import assign_story
+from .nlp.clustering import assign_story, with_story
 from .records import SourceRef, dead_letter_record
 
 
@@ -24,9 +24,8 @@ def enrich_stream(
         messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
         result = enrich_safely(enricher, messages)
         for item in result.enriched:
-            assignment = assign_story(
-                item.key, item.signature, item.event_time_ms, story_articles, story_buckets
-            )
-            yield "out", codecs.dumps({**item.record, "story": assignment.to_record()}).decode()
+            assignment = assign_story(item.key, item.signature, item.digest, item.event_time_ms,
+                                      story_articles, story_buckets)
+            yield "out", codecs.dumps(with_story(item.record, assignment)).decode()
         for rej in result.rejected:
             yield "err", codecs.dumps(dead_letter_record(rej)).decode()

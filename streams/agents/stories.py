@@ -15,7 +15,7 @@ import logging
 import faust
 
 from ..config import Settings
-from ..nlp.clustering import assign_story, decode_signature
+from ..nlp.clustering import assign_story, decode_signature, with_story
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,10 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             value = event.value
             record = value["record"]
             assignment = assign_story(
-                record["id"],
-                decode_signature(value["sig"]),
-                value["t"],
-                articles,
-                buckets,
+                record["id"], decode_signature(value["sig"]), value["h"], value["t"],
+                articles, buckets,
             )
-            record["story"] = assignment.to_record()
+            record = with_story(record, assignment)
             message = event.message
             await topics.enriched.send(
                 key=record["id"].encode(),

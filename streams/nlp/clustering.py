@@ -85,6 +85,7 @@ class StoryAssignment:
     new_story: bool
     matched_article: str | None
     similarity: float | None
+    version: int = 1  # of the article: 2+ when the same id came back with new text
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -94,6 +95,11 @@ class StoryAssignment:
             "similarity": self.similarity,
             "method": METHOD,
         }
+
+
+def with_story(record: dict[str, Any], assignment: StoryAssignment) -> dict[str, Any]:
+    """The enriched record with its story and its version (2+ for corrections)."""
+    return {**record, "version": assignment.version, "story": assignment.to_record()}
 
 
 def story_id_for(article_id: str) -> str:
@@ -107,14 +113,25 @@ def _within_window(a: int | None, b: int | None) -> bool:
 def assign_story(
     article_id: str,
     sig: np.ndarray,
+    digest: str,
     event_time_ms: int | None,
     articles: StoryStore,
     buckets: StoryStore,
 ) -> StoryAssignment:
-    """Give the article a story id, updating the index (``articles``, ``buckets``)."""
+    """Give the article a story id and a version, updating the index.
+
+    The index sees every article id, so it also tells a re-delivery (same id, same
+    text: same story, same version) from a correction (same id, new text: same
+    story, version + 1) — a correction replaces the article, it is not a new one.
+    """
     known = articles.get(article_id)
     if known is not None:
-        return StoryAssignment(**known["assignment"])
+        if known["h"] == digest:
+            return StoryAssignment(**known["assignment"], version=known["v"])
+        articles[article_id] = {**known, "h": digest, "v": known["v"] + 1,
+                                "sig": encode_signature(sig)}
+        _add_to_buckets(article_id, band_keys(sig), buckets)
+        return StoryAssignment(**known["assignment"], version=known["v"] + 1)
 
     keys = band_keys(sig)
     candidates: list[tuple[float, str, str]] = []
@@ -139,6 +156,8 @@ def assign_story(
         assignment = StoryAssignment(story, False, other, round(sim, 4))
     articles[article_id] = {
         "t": event_time_ms,
+        "h": digest,
+        "v": 1,
         "sig": encode_signature(sig),
         "assignment": {
             "story_id": assignment.story_id,
@@ -147,8 +166,17 @@ def assign_story(
             "similarity": assignment.similarity,
         },
     }
+    _add_to_buckets(article_id, keys, buckets)
+    return assignment
+
+
+def _add_to_buckets(article_id: str, keys: list[str], buckets: StoryStore) -> None:
     for key in keys:
-        members = list(buckets.get(key) or ())
+        members = [m for m in buckets.get(key) or () if m != article_id]
         members.append(article_id)
         buckets[key] = members[-MAX_BUCKET:]
-    return assignment
+
+
+def content_hash(text: str) -> str:
+    """Identifies the exact text: equal for a re-delivery, different for any edit."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()

@@ -29,7 +29,7 @@ from spacy.tokens import Doc
 from .. import __version__
 from ..records import DEFAULT_LIMITS, Limits, RawArticle, Rejection, SourceRef, decode_raw
 from ..timeutil import parse_rfc3339
-from .clustering import encode_signature, signature
+from .clustering import content_hash, encode_signature, signature
 from .language import LanguageDetector, LanguageGuess
 from .normalize import normalize
 
@@ -76,7 +76,11 @@ def load_pipeline_configs(path: Path = PIPELINES_FILE) -> dict[str, LanguageConf
 
 
 # Modules whose import registers the ``@Language.factory("ww_…")`` components.
-COMPONENT_MODULES: tuple[str, ...] = ()
+COMPONENT_MODULES: tuple[str, ...] = (
+    "streams.nlp.dateline",
+    "streams.nlp.places",
+    "streams.nlp.topics",
+)
 
 
 def _register_components() -> None:
@@ -124,12 +128,14 @@ class Enriched:
     ref: SourceRef
     signature: np.ndarray  # MinHash of the text, for story clustering downstream
     event_time_ms: int | None  # published_at, else the source record's timestamp
+    digest: str  # of the exact text: tells a correction from a re-delivery
 
     def story_stage_value(self) -> dict[str, Any]:
         """What the enrich agent hands to the story agent (internal topic)."""
         return {
             "record": self.record,
             "sig": encode_signature(self.signature),
+            "h": self.digest,
             "t": self.event_time_ms,
         }
 
@@ -246,6 +252,7 @@ class Enricher:
                     article.ref,
                     signature(article.text),
                     _event_time_ms(article),
+                    content_hash(article.text),
                 )
             )
         result.seconds_total = time.perf_counter() - started
@@ -318,6 +325,7 @@ def _make_doc(nlp: Language, article: RawArticle) -> Doc:
     """
     doc = nlp.make_doc(normalize(article.text))
     doc.user_data["original_text"] = article.text
+    doc.user_data["text"] = doc.text  # Doc.text is rebuilt from tokens on every access
     doc.user_data["title"] = article.title
     doc.user_data["published_at"] = article.published_at
     doc.user_data["language"] = nlp.lang

@@ -3,6 +3,7 @@
 from streams.nlp.clustering import (
     WINDOW_MS,
     assign_story,
+    content_hash,
     shingles,
     signature,
     similarity,
@@ -38,9 +39,9 @@ def test_shingles_ignore_case_and_punctuation():
 
 def test_edited_copy_joins_the_story_and_unrelated_article_does_not():
     articles, buckets = _index()
-    first = assign_story("a", signature(WIRE), 0, articles, buckets)
-    copy = assign_story("b", signature(EDITED), 60_000, articles, buckets)
-    other = assign_story("c", signature(OTHER), 120_000, articles, buckets)
+    first = assign_story("a", signature(WIRE), content_hash(WIRE), 0, articles, buckets)
+    copy = assign_story("b", signature(EDITED), content_hash(EDITED), 60_000, articles, buckets)
+    other = assign_story("c", signature(OTHER), content_hash(OTHER), 120_000, articles, buckets)
     assert first.new_story
     assert copy.story_id == first.story_id and not copy.new_story
     assert copy.matched_article == "a" and copy.similarity >= 0.5
@@ -49,19 +50,32 @@ def test_edited_copy_joins_the_story_and_unrelated_article_does_not():
 
 def test_redelivered_article_keeps_its_story():
     articles, buckets = _index()
-    assign_story("a", signature(WIRE), 0, articles, buckets)
-    copy = assign_story("b", signature(EDITED), 0, articles, buckets)
-    again = assign_story("b", signature(EDITED), 0, articles, buckets)
+    assign_story("a", signature(WIRE), content_hash(WIRE), 0, articles, buckets)
+    copy = assign_story("b", signature(EDITED), content_hash(EDITED), 0, articles, buckets)
+    again = assign_story("b", signature(EDITED), content_hash(EDITED), 0, articles, buckets)
     assert again == copy
 
 
 def test_copies_far_apart_in_time_are_separate_stories():
     articles, buckets = _index()
-    first = assign_story("a", signature(WIRE), 0, articles, buckets)
-    late = assign_story("b", signature(EDITED), WINDOW_MS + 1, articles, buckets)
+    first = assign_story("a", signature(WIRE), content_hash(WIRE), 0, articles, buckets)
+    late = assign_story(
+        "b", signature(EDITED), content_hash(EDITED), WINDOW_MS + 1, articles, buckets
+    )
     assert late.new_story and late.story_id != first.story_id
 
 
 def test_similarity_estimates_jaccard():
     assert similarity(signature(WIRE), signature(WIRE)) == 1.0
     assert similarity(signature(WIRE), signature(OTHER)) < 0.1
+
+
+def test_same_id_with_new_text_is_a_correction_of_the_same_article():
+    articles, buckets = _index()
+    first = assign_story("a", signature(WIRE), content_hash(WIRE), 0, articles, buckets)
+    fixed = WIRE.replace("deux milliards", "trois milliards")
+    correction = assign_story("a", signature(fixed), content_hash(fixed), 0, articles, buckets)
+    assert correction.version == 2 and first.version == 1
+    assert correction.story_id == first.story_id
+    again = assign_story("a", signature(fixed), content_hash(fixed), 0, articles, buckets)
+    assert again.version == 2  # a re-delivery of the correction is not a third version
