@@ -146,12 +146,22 @@ def worker(
 
 
 def produce(
-    settings: Settings, topic_base: str, values: list[bytes], keys: list[bytes | None] | None = None
+    settings: Settings,
+    topic_base: str,
+    values: list[bytes],
+    keys: list[bytes | None] | None = None,
+    partition: int | None = None,
 ) -> None:
+    """Send and flush; ``partition`` pins every message to one partition (keeps order)."""
     prod = producer(settings)
     try:
         for i, value in enumerate(values):
-            prod.send(settings.topic(topic_base), value=value, key=keys[i] if keys else None)
+            prod.send(
+                settings.topic(topic_base),
+                value=value,
+                key=keys[i] if keys else None,
+                partition=partition,
+            )
         prod.flush()
     finally:
         prod.close()
