@@ -4,7 +4,10 @@ Each component owns one ``Doc`` extension (``doc._.ww_<name>``) holding plain,
 immutable values defined here, so a component downstream (quotes reading actors,
 events reading quotes and actors) depends on a type, not on another component's
 internals. All offsets are character offsets into the article's original ``text``
-(normalisation never moves them, see ``normalize``).
+(normalisation never moves them, see ``normalize``). ``doc.user_data`` carries
+what components may know about the article: ``original_text``, ``text`` (the
+normalised text, cheaper than ``Doc.text``), ``title``, ``published_at`` (RFC 3339
+or None) and ``language``.
 
 Pipeline order and what each reads/writes:
 
@@ -85,7 +88,7 @@ class Actor:
 
     id: str
     name: str
-    type: str  # person | organisation | state | government | igo | armed_group | group
+    type: str  # person | organisation | state | government | military | igo | armed_group | group
     cameo: str | None = None
     qid: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2 of the actor's country, if any

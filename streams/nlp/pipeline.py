@@ -77,6 +77,7 @@ def load_pipeline_configs(path: Path = PIPELINES_FILE) -> dict[str, LanguageConf
 
 # Modules whose import registers the ``@Language.factory("ww_…")`` components.
 COMPONENT_MODULES: tuple[str, ...] = (
+    "streams.nlp.actors",
     "streams.nlp.dateline",
     "streams.nlp.places",
     "streams.nlp.topics",
