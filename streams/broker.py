@@ -107,13 +107,41 @@ def _port_in_use(port: int) -> bool:
 
 def _render_config(settings: Settings, path: Path) -> None:
     template = (kafka_deploy_dir() / "server.properties").read_text()
+    sasl_listener, sasl_config = "", ""
+    if settings.broker_sasl_port:
+        sasl_listener = f",SASL_PLAINTEXT://127.0.0.1:{settings.broker_sasl_port}"
+        users = " ".join(f'user_{name}="{pw}"' for name, pw in _sasl_users(settings))
+        sasl_config = "\n".join([
+            "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};",
+            "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        ])
     rendered = (
-        template.replace("@PORT@", str(settings.broker_port))
+        template.replace("@SASL_LISTENER@", sasl_listener)
+        .replace("@SASL_CONFIG@", sasl_config)
+        .replace("@PORT@", str(settings.broker_port))
         .replace("@CONTROLLER_PORT@", str(settings.broker_controller_port))
         .replace("@DATA_DIR@", str(settings.broker_data))
         .replace("@MESSAGE_MAX_BYTES@", str(settings.max_message_bytes * 2 + 65536))
     )
     path.write_text(rendered)
+    path.chmod(0o600)  # it may hold SASL passwords
+
+
+def _sasl_users(settings: Settings) -> list[tuple[str, str]]:
+    users = []
+    for item in filter(None, (u.strip() for u in settings.broker_sasl_users.split(","))):
+        name, sep, password = item.partition(":")
+        if not sep or not name or not password or '"' in item:
+            raise BrokerError("broker_sasl_users must look like 'name:password,name:password'")
+        users.append((name, password))
+    if settings.broker_sasl_port and not users:
+        raise BrokerError("broker_sasl_port is set but broker_sasl_users names no user")
+    return users
 
 
 def _classpath(settings: Settings) -> str:
@@ -124,39 +152,27 @@ def _format_storage(settings: Settings, java: str, config: Path) -> None:
     if (settings.broker_data / "meta.properties").is_file():
         return
     settings.broker_data.mkdir(parents=True, exist_ok=True)
-    cp = _classpath(settings)
-    quiet = "-Dlog4j.configuration=file:/dev/null"
-    uuid = (
-        subprocess.run(
-            [java, quiet, "-cp", cp, "kafka.tools.StorageTool", "random-uuid"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        .stdout.strip()
-        .splitlines()
-    )
+    tool = [java, "-Dlog4j.configuration=file:/dev/null", "-cp", _classpath(settings),
+            "kafka.tools.StorageTool"]
+    uuid = subprocess.run([*tool, "random-uuid"], capture_output=True, text=True).stdout.split()
     if not uuid:
         raise BrokerError("kafka StorageTool random-uuid printed nothing")
+    users = _sasl_users(settings) if settings.broker_sasl_port else []
+    scram = [
+        arg
+        for name, password in users
+        for mech in ("SCRAM-SHA-256", "SCRAM-SHA-512")
+        for arg in ("--add-scram", f"{mech}=[name={name},password={password}]")
+    ]
     proc = subprocess.run(
-        [
-            java,
-            quiet,
-            "-cp",
-            cp,
-            "kafka.tools.StorageTool",
-            "format",
-            "-t",
-            uuid[-1],
-            "-c",
-            str(config),
-            "--ignore-formatted",
-        ],
-        capture_output=True,
-        text=True,
+        [*tool, "format", "-t", uuid[-1], "-c", str(config), "--ignore-formatted", *scram],
+        capture_output=True, text=True,
     )
     if proc.returncode != 0:
-        raise BrokerError("formatting KRaft storage failed: " + proc.stderr.strip()[-300:])
+        detail = proc.stderr.strip()[-300:]
+        for _, password in users:  # never echo a password back
+            detail = detail.replace(password, "***")
+        raise BrokerError("formatting KRaft storage failed: " + detail)
 
 
 def read_state(settings: Settings) -> BrokerState | None:
@@ -224,7 +240,8 @@ def up(settings: Settings) -> BrokerState:
         return state
 
     java = _java()
-    for port in (settings.broker_port, settings.broker_controller_port):
+    ports = (settings.broker_port, settings.broker_controller_port, settings.broker_sasl_port)
+    for port in filter(None, ports):
         if _port_in_use(port):
             raise BrokerError(
                 f"port {port} on 127.0.0.1 is already taken by another process; "

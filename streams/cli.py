@@ -44,6 +44,9 @@ def main(ctx: click.Context, bootstrap: str | None, topic_prefix: str | None) ->
     )
     for noisy in ("kafka", "aiokafka"):  # connection chatter is not news to users
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # kafka-python retries failed connections with a log line each; the CLI turns the
+    # cause into one clear error instead (kafka_clients.diagnosed).
+    logging.getLogger("kafka").propagate = settings.log_level.lower() == "debug"
 
 
 # -- broker -----------------------------------------------------------------------
@@ -121,15 +124,14 @@ def topics_cmd(ctx: click.Context) -> None:
 
 
 def _ensure_topics(settings: Settings, fn) -> list[str]:
-    from kafka.errors import KafkaError
+    from .kafka_clients import KafkaUnavailable, diagnosed
 
     try:
-        return fn(settings)
-    except (KafkaError, OSError) as exc:
-        raise Fail(
-            f"cannot reach Kafka at {settings.bootstrap}: {exc} "
-            "(is the broker up? `wirewatch broker up`)"
-        ) from None
+        with diagnosed(settings):
+            return fn(settings)
+    except KafkaUnavailable as exc:
+        hint = " (is the broker up? `wirewatch broker up`)" if settings.manages_broker else ""
+        raise Fail(f"{exc}{hint}") from None
 
 
 # -- worker -----------------------------------------------------------------------
@@ -291,6 +293,67 @@ def demo(ctx: click.Context, count: int | None) -> None:
         run_demo(_settings(ctx), count)
     except RuntimeError as exc:
         raise Fail(str(exc)) from None
+
+
+# -- alerts -----------------------------------------------------------------------
+@main.group()
+def alerts() -> None:
+    """Alerts: follow them, check rule files, try rules on enriched records."""
+
+
+@alerts.command("tail")
+@click.option("--max", "max_alerts", type=int, default=None, help="Stop after N alerts.")
+@click.option("--timeout", type=float, default=None, help="Stop after N idle seconds.")
+@click.option("--from-latest", is_flag=True, help="Only alerts published from now on.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of text.")
+@click.pass_context
+def alerts_tail(
+    ctx: click.Context,
+    max_alerts: int | None,
+    timeout: float | None,
+    from_latest: bool,
+    as_json: bool,
+) -> None:
+    """Print alerts readably: title, speaker, quote, sources."""
+    from .alerts.commands import tail_alerts
+
+    for block in tail_alerts(_settings(ctx), max_alerts, timeout, from_latest, as_json):
+        click.echo(block)
+
+
+@alerts.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--no-default", is_flag=True, help="Do not load the packaged default pack.")
+@click.pass_context
+def alerts_check(ctx: click.Context, paths: tuple[Path, ...], no_default: bool) -> None:
+    """Validate rule files (default: the configured ones); exit 1 with file:line reasons."""
+    from .alerts.commands import check_rule_files
+    from .alerts.rules import RuleError
+
+    settings = _settings(ctx)
+    chosen = [str(p) for p in paths] or [
+        p.strip() for p in settings.alert_rules.split(",") if p.strip()
+    ]
+    include_default = settings.alert_default_rules and not no_default
+    try:
+        for line in check_rule_files(chosen, include_default):
+            click.echo(line)
+    except RuleError as exc:
+        raise Fail(f"invalid alert rules:\n{exc}") from None
+
+
+@alerts.command("match")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def alerts_match(ctx: click.Context, path: Path | None) -> None:
+    """Dry run: enriched records (JSON lines, stdin or a file) → the rule matches they make."""
+    from .agents.alerts import load_rule_set
+    from .alerts.commands import dry_run
+
+    rules = load_rule_set(_settings(ctx))
+    lines = path.open("rb") if path else sys.stdin.buffer
+    for line in dry_run(lines, rules):
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

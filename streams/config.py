@@ -71,6 +71,10 @@ class Settings:
     home: Path = field(default_factory=lambda: Path.home() / ".cache" / "wirewatch")
     broker_data_dir: Path | None = None  # default: <home>/broker/<port>/data
     broker_heap: str = "512m"
+    # Optional SASL_PLAINTEXT listener (PLAIN and SCRAM-SHA-256/512) beside the plain one,
+    # with users "name:password,name:password" (SCRAM users are set when storage is formatted).
+    broker_sasl_port: int | None = None
+    broker_sasl_users: str = field(default="", repr=False)
     broker_start_timeout: float = 60.0
 
     # -- worker --------------------------------------------------------------
@@ -84,6 +88,29 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     log_level: str = "info"
+
+    # -- actor tables, query API, dashboard (streams/tables, streams/web) ----
+    mentions_allowed_lateness: float = 6 * 3600.0  # seconds of event time behind the watermark
+    mentions_keep_minutes: float = 12 * 3600.0  # retention of 1-minute windows (event time)
+    mentions_keep_hours: float = 9 * 86400.0  # of 1-hour windows (24h spikes need 8 days)
+    mentions_batch_size: int = 500
+    web_token: str | None = field(default=None, repr=False)  # required off loopback
+    web_url: str | None = None  # how other workers reach this one (default http://host:port)
+    live_backfill: int = 100  # recent alerts/statements read back at start, per partition
+
+    # -- alerts (streams/alerts, agents/alerts.py, agents/deliver.py) --------
+    # Rule files or directories of *.yaml, comma-separated, loaded after the default pack.
+    alert_rules: str = ""
+    alert_default_rules: bool = True  # load the packaged default pack
+    alert_state_ttl: float = 7 * 24 * 3600.0  # event-time seconds an idle alert is remembered
+    # Delivery sinks; URLs can carry credentials, so none of these appear in repr/logs.
+    alert_webhook_url: str | None = field(default=None, repr=False)
+    alert_webhook_secret: str | None = field(default=None, repr=False)  # HMAC-SHA256 key
+    alert_alertmanager_url: str | None = field(default=None, repr=False)  # http://host:9093
+    alert_alertmanager_resolve_after: float = 24 * 3600.0  # endsAt = now + this
+    alert_delivery_timeout: float = 5.0  # seconds per HTTP attempt
+    alert_delivery_attempts: int = 5  # then the alert goes to dead-letter (stage deliver)
+    alert_delivery_backoff: float = 0.5  # first wait between attempts; doubles each time
 
     # ------------------------------------------------------------------------
     @property

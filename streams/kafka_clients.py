@@ -7,7 +7,11 @@ are created from ``KafkaSecurity`` whose ``repr`` hides them.
 
 from __future__ import annotations
 
+import logging
+import re
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .config import KafkaSecurity, Settings
@@ -36,10 +40,66 @@ def client_kwargs(settings: Settings) -> dict[str, Any]:
     return kw
 
 
-def admin_client(settings: Settings):
+class KafkaUnavailable(RuntimeError):
+    """The cluster cannot be used; the message says why in one line, without secrets."""
+
+
+class _ConnectionErrors(logging.Handler):
+    """Keeps the last authentication/TLS error kafka-python logs while it retries."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.last: str | None = None
+        self.disconnected = False  # brokers may drop a failed SASL login without a reply
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "socket disconnected" in message:
+            self.disconnected = True
+        for marker in ("AuthenticationFailed", "SSLError", "CERTIFICATE_VERIFY_FAILED",
+                       "UnsupportedSaslMechanism", "IllegalSaslState"):
+            if marker in message:
+                detail = message.rsplit(": ", 1)[-1] if marker.startswith("Auth") else message
+                self.last = re.sub(r"\s*\(backoff [^)]*\)$", "", detail)
+                return
+
+
+@contextmanager
+def diagnosed(settings: Settings) -> Iterator[None]:
+    """Turn a failed connection into ``KafkaUnavailable`` with the real cause."""
+    from kafka.errors import KafkaError
+
+    errors = _ConnectionErrors()
+    logger = logging.getLogger("kafka")
+    logger.addHandler(errors)
+    try:
+        yield
+    except (KafkaError, OSError) as exc:
+        sec = settings.security
+        if errors.last and sec.uses_sasl:
+            cause = (f"authentication failed for user {sec.sasl_username!r} "
+                     f"(SASL {sec.sasl_mechanism}): {errors.last}")
+        elif errors.last:
+            cause = errors.last
+        elif errors.disconnected and sec.uses_sasl:
+            cause = (f"the broker closed the connection while authenticating user "
+                     f"{sec.sasl_username!r} (SASL {sec.sasl_mechanism}): wrong password, "
+                     "unknown user or mechanism not enabled?")
+        else:
+            cause = f"{type(exc).__name__}: {exc}"
+        raise KafkaUnavailable(f"cannot use Kafka at {settings.bootstrap}: {cause}") from None
+    finally:
+        logger.removeHandler(errors)
+
+
+def admin_client(settings: Settings, bootstrap_timeout_s: float = 15.0):
     from kafka import KafkaAdminClient
 
-    return KafkaAdminClient(client_id="wirewatch-admin", **client_kwargs(settings))
+    with diagnosed(settings):
+        return KafkaAdminClient(
+            client_id="wirewatch-admin", bootstrap_timeout_ms=int(bootstrap_timeout_s * 1000),
+            **client_kwargs(settings),
+        )
 
 
 def producer(settings: Settings, **extra: Any):
