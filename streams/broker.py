@@ -126,7 +126,7 @@ def _render_config(settings: Settings, path: Path) -> None:
         .replace("@PORT@", str(settings.broker_port))
         .replace("@CONTROLLER_PORT@", str(settings.broker_controller_port))
         .replace("@DATA_DIR@", str(settings.broker_data))
-        .replace("@MESSAGE_MAX_BYTES@", str(settings.max_message_bytes * 2 + 65536))
+        .replace("@MESSAGE_MAX_BYTES@", str(settings.transport_max_bytes))
     )
     path.write_text(rendered)
     path.chmod(0o600)  # it may hold SASL passwords

@@ -80,7 +80,11 @@ class Settings:
     # -- worker --------------------------------------------------------------
     batch_size: int = 32
     batch_within: float = 0.5  # seconds to wait for a batch to fill
-    max_message_bytes: int = 4_000_000
+    max_message_bytes: int = 4_000_000  # largest raw article accepted (else dead letter)
+    # What Kafka itself carries (topics we create, the local broker, every client). Larger
+    # than max_message_bytes so an oversize article still arrives, and its dead letter
+    # (original bytes, base64 when needed) still fits.
+    transport_max_bytes: int = 32 * 1024 * 1024
     max_text_chars: int = 200_000
     # Comma-separated ISO 639-1 codes the language identifier may answer; empty = built-in list.
     language_candidates: str = ""

@@ -108,7 +108,7 @@ def producer(settings: Settings, **extra: Any):
     kw = {
         "acks": "all",
         "linger_ms": 5,
-        "max_request_size": settings.max_message_bytes * 2 + 65536,
+        "max_request_size": settings.transport_max_bytes,
         **extra,
     }
     return KafkaProducer(**client_kwargs(settings), **kw)
@@ -120,8 +120,8 @@ def consumer(settings: Settings, *topics: str, **extra: Any):
     kw = {
         "auto_offset_reset": "earliest",
         "enable_auto_commit": False,
-        "fetch_max_bytes": settings.max_message_bytes * 4,
-        "max_partition_fetch_bytes": settings.max_message_bytes * 2 + 65536,
+        "fetch_max_bytes": settings.transport_max_bytes,
+        "max_partition_fetch_bytes": settings.transport_max_bytes,
         **extra,
     }
     return KafkaConsumer(*topics, **client_kwargs(settings), **kw)

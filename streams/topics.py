@@ -34,7 +34,7 @@ class TopicSpec:
         return settings.topic(self.base)
 
     def configs(self, settings: Settings) -> dict[str, str]:
-        cfg = {"max.message.bytes": str(settings.max_message_bytes * 2 + 65536)}
+        cfg = {"max.message.bytes": str(settings.transport_max_bytes)}
         if self.compacted:
             cfg["cleanup.policy"] = "compact"
         if self.retention_ms is not None:

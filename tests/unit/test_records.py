@@ -89,3 +89,11 @@ def test_derived_ids_are_stable_and_content_sensitive():
     assert a == derive_article_id("AFP", None, "texte")
     assert a != derive_article_id("AFP", None, "texte modifié")
     assert a != derive_article_id("Reuters", None, "texte")
+
+
+def test_control_character_bodies_are_kept_as_base64_not_bloated_json():
+    raw = b'{"id": "a", "text": "' + b"\x01" * 5000 + b'"}'
+    record = dead_letter_record(decode_raw(raw, REF))
+    assert record["reason"] == "invalid_json"  # raw control characters are not valid JSON
+    assert record["original"]["encoding"] == "base64"
+    assert base64.b64decode(record["original"]["data"]) == raw
