@@ -80,6 +80,7 @@ COMPONENT_MODULES: tuple[str, ...] = (
     "streams.nlp.actors",
     "streams.nlp.dateline",
     "streams.nlp.places",
+    "streams.nlp.quotes",
     "streams.nlp.topics",
 )
 
@@ -325,12 +326,30 @@ def _make_doc(nlp: Language, article: RawArticle) -> Doc:
     ``published_at`` (RFC 3339 or None; components use it for date-aware roles).
     """
     doc = nlp.make_doc(normalize(article.text))
+    _paragraphs_start_sentences(doc)
     doc.user_data["original_text"] = article.text
     doc.user_data["text"] = doc.text  # Doc.text is rebuilt from tokens on every access
     doc.user_data["title"] = article.title
     doc.user_data["published_at"] = article.published_at
     doc.user_data["language"] = nlp.lang
     return doc
+
+
+def _paragraphs_start_sentences(doc: Doc) -> None:
+    """A new paragraph always starts a new sentence.
+
+    The parser respects sentence starts set before it runs; without this it joins
+    a dateline or a headline to the next paragraph, and trees that span paragraphs
+    mislead every component that reads the parse (quotes, events).
+    """
+    after_break = False
+    for token in doc:
+        if token.is_space:
+            after_break = after_break or "\n" in token.text
+            continue
+        if after_break and token.i > 0:
+            token.is_sent_start = True
+        after_break = "\n" in token.whitespace_
 
 
 def _event_time_ms(article: RawArticle) -> int | None:
