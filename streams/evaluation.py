@@ -143,16 +143,31 @@ def default_corpora() -> Path | None:
 
 
 def run_all(corpora: Path) -> dict[str, Any]:
-    from .nlp.pipeline import build_nlp, load_pipeline_configs
+    from .nlp.events.evaluate import run as run_events
+    from .nlp.pipeline import Enricher
 
-    configs = load_pipeline_configs()
+    enricher = Enricher()
     result: dict[str, Any] = {}
-    result["ner_en_re3d"] = eval_ner_re3d(corpora, build_nlp(configs["en"]))
+    result["reference_story_fr"] = eval_reference_story(corpora, enricher)
+    result["ner_en_re3d"] = eval_ner_re3d(corpora, enricher.nlps["en"])
+    result["events"] = run_events(corpora, with_ww_actors=True)
     return result
 
 
 def render(result: dict[str, Any]) -> str:
     lines = []
+    ref = result.get("reference_story_fr")
+    if ref:
+        a = ref["actors"]
+        lines.append("French reference story (Da Nang)")
+        lines.append(f"  actors   P {a['precision']:.3f}  R {a['recall']:.3f}  F1 {a['f1']:.3f}"
+                     f"  missing {ref['actors_missing']}  extra {ref['actors_extra_named']}")
+        lines.append(f"  places   R {ref['places']['recall']:.3f}  missing {ref['places_missing']}")
+        lines.append(f"  dateline {'ok' if ref['dateline_ok'] else 'WRONG'}   topic SYR "
+                     f"{'ok' if ref['topics_ok'] else 'MISSING'}")
+        lines.append(f"  quotes with the right speakers {sum(ref['quotes_ok'])}/"
+                     f"{len(ref['quotes_ok'])}   required events {sum(ref['events_ok'])}/"
+                     f"{len(ref['events_ok'])}")
     ner = result.get("ner_en_re3d")
     if ner:
         lines.append(f"English NER on re3d ({ner['sentences']} sentences)")
@@ -161,4 +176,66 @@ def render(result: dict[str, Any]) -> str:
             for label, s in ner[match].items():
                 lines.append(f"  {label:<6} {match:<8} {s['precision']:>6.3f} {s['recall']:>6.3f}"
                              f" {s['f1']:>6.3f}")
+    events = result.get("events")
+    if events:
+        gsr, petr = events["gsr"], events["petr_unit_tests"]
+        lines.append(f"CAMEO events on the PLOVER gold ({gsr['sentences']} sentences, "
+                     f"{gsr['predicted']} coded)")
+        for level in ("root", "quad_class", "plover"):
+            m = gsr[level]
+            lines.append(f"  {level:<11} P {m['precision']:.3f}  R {m['recall']:.3f}"
+                         f"  F1 {m['f1']:.3f}")
+        m = petr["root"]
+        lines.append(f"CAMEO roots on PETRARCH-2 unit records ({petr['sentences']} sentences)"
+                     f"  P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}")
     return "\n".join(lines)
+
+
+GOLD_DIR = Path(__file__).with_name("evaluation_gold")
+
+
+def eval_reference_story(corpora: Path, enricher) -> dict[str, Any]:
+    """The French reference story against what issue 3 says it must yield."""
+    import orjson
+
+    from .records import SourceRef
+
+    gold = orjson.loads((GOLD_DIR / "da-nang.fr.json").read_bytes())
+    text = (corpora / gold["text"]).read_text(encoding="utf-8")
+    value = orjson.dumps({"id": "reference-story", "text": text})
+    record = enricher.enrich_batch([(value, SourceRef("eval"))]).enriched[0].record
+
+    named_types = {"person", "organisation", "igo", "armed_group", "group"}
+    found = {a["id"] for a in record["actors"]}
+    named = {a["id"] for a in record["actors"] if a["type"] in named_types}
+    gold_actors = set(gold["actors"])
+    places = {p["id"] for p in record["places"]}
+    topics = {c["code"] for c in record["topics"]["countries"]}
+
+    def quote_ok(spec: dict[str, Any]) -> bool:
+        return any(spec["contains"] in q["text"] and sorted(q["speakers"]) in
+                   [sorted(s) for s in spec["speakers"]] for q in record["quotes"])
+
+    def event_ok(spec: dict[str, Any]) -> bool:
+        return any(
+            e["root"] in spec["roots"]
+            and set(e["source_cameo"]) & set(spec["source_cameo"])
+            and set(e["target_cameo"]) & set(spec["target_cameo"])
+            for e in record["events"]
+        )
+
+    dateline = record.get("dateline") or {}
+    return {
+        "actors": Score(len(named & gold_actors), len(named - gold_actors),
+                        len(gold_actors - found)).to_dict(),
+        "actors_missing": sorted(gold_actors - found),
+        "actors_extra_named": sorted(named - gold_actors),
+        "places": Score(len(places & set(gold["places"])), 0,
+                        len(set(gold["places"]) - places)).to_dict(),
+        "places_missing": sorted(set(gold["places"]) - places),
+        "dateline_ok": (dateline.get("place"), dateline.get("country"))
+        == (gold["dateline"]["place"], gold["dateline"]["country"]),
+        "topics_ok": set(gold["topics"]) <= topics,
+        "quotes_ok": [quote_ok(q) for q in gold["quotes"]],
+        "events_ok": [event_ok(e) for e in gold["events"]],
+    }

@@ -79,6 +79,7 @@ def load_pipeline_configs(path: Path = PIPELINES_FILE) -> dict[str, LanguageConf
 COMPONENT_MODULES: tuple[str, ...] = (
     "streams.nlp.actors",
     "streams.nlp.dateline",
+    "streams.nlp.events",
     "streams.nlp.places",
     "streams.nlp.quotes",
     "streams.nlp.topics",
