@@ -35,5 +35,8 @@ format: install
 	$(BIN)/ruff format streams tests bench
 	$(BIN)/ruff check --fix streams tests bench
 
+eval: install  ## precision/recall/F1 on ../shared/corpora (skips when absent)
+	$(BIN)/wirewatch eval
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
