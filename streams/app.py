@@ -81,6 +81,11 @@ def create_app(settings: Settings) -> faust.App:
 
     enrich.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
     stories.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+
+    from .agents import alerts, deliver
+
+    alerts.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+    deliver.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
     return app
 
 

@@ -39,7 +39,9 @@ def describe(topic_base: str, value: dict[str, Any]) -> str:
     if topic_base == DEAD_LETTER.base:
         return f"✗ dead-letter  {value.get('reason')}: {value.get('message')}"
     if topic_base == ALERTS.base:
-        return f"⚑ alert  [{value.get('severity')}] {value.get('title', {})}"
+        from .alerts.render import format_alert
+
+        return format_alert(value)
     lines = [f"✓ enriched  {value['id']}  [{value['language']}]  {value.get('title') or ''}"]
     ents = value.get("entities", [])
     if ents:
@@ -59,9 +61,16 @@ def describe(topic_base: str, value: dict[str, Any]) -> str:
         who = ", ".join(q.get("speakers") or []) or "?"
         lines.append(f"    quote: {who}: « {q['text'][:90]} »")
     for ev in (value.get("events") or [])[:3]:
-        lines.append(f"    event: {ev['code']} {ev['label']}  {ev['source']} → {ev['target']}")
-    if value.get("topics"):
-        lines.append(f"    topics: {value['topics']}")
+        who = ", ".join(ev.get("source_actors") or []) or "?"
+        whom = ", ".join(ev.get("target_actors") or []) or "?"
+        lines.append(f"    event: {ev['code']} {ev['label']}  {who} → {whom}")
+    topics = value.get("topics")
+    if isinstance(topics, dict):
+        codes = [c.get("code") for c in topics.get("countries") or []]
+        codes += [t.get("code") for t in topics.get("themes") or []]
+        topics = ", ".join(c for c in codes if c)
+    if topics:
+        lines.append(f"    topics: {topics}")
     return "\n".join(lines)
 
 
