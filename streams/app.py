@@ -86,6 +86,12 @@ def create_app(settings: Settings) -> faust.App:
 
     alerts.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
     deliver.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+
+    from . import web
+    from .agents import mentions
+
+    counting = mentions.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+    web.register(app, settings, counting)
     return app
 
 

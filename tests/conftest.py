@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+# The real-broker fixtures, registered here once so integration and e2e tests share
+# one session broker (a conftest in each directory would start one each).
+from tests.kafka_fixtures import kafka_settings, topics_ready, worker  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("WIREWATCH_SHARED", REPO.parent / "shared")) / "corpora"
 SAMPLE_FR = SHARED / "samples" / "da-nang-syria-statement.fr.txt"

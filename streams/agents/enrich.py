@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import faust
 
+from .. import metrics
 from ..config import Settings
 from ..nlp.pipeline import BatchResult, Enricher
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
@@ -84,7 +85,9 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
             messages = [message_input(e.message) for e in events]
+            started = loop.time()
             result = await loop.run_in_executor(executor, enrich_safely, enricher, messages)
+            metrics.enrich_batch(events[0].message.topic, len(events), loop.time() - started)
             enriched_at = now_rfc3339().encode()
             for item in result.enriched:
                 # The raw record's timestamp travels on: event time when published_at is absent.
@@ -95,11 +98,13 @@ def register(app: faust.App, topics, settings: Settings) -> None:
                     timestamp=ts,
                     headers={"wirewatch-enriched-at": enriched_at},
                 )
+                metrics.produced(topics.stories_stage.get_topic_name())
             for rej in result.rejected:
                 await topics.dead_letter.send(
                     key=dead_letter_key(rej),
                     value=dead_letter_record(rej),
                 )
+                metrics.dead_letter(rej.reason, topics.dead_letter.get_topic_name())
             if result.rejected:
                 log.warning(
                     "dead-lettered %d of %d messages (%s)",

@@ -14,6 +14,7 @@ import logging
 
 import faust
 
+from .. import metrics
 from ..config import Settings
 from ..nlp.clustering import assign_story, decode_signature, with_story
 
@@ -46,3 +47,5 @@ def register(app: faust.App, topics, settings: Settings) -> None:
                 timestamp=message.timestamp or None,
                 headers=dict(message.headers or {}),
             )
+            metrics.consumed(message.topic)
+            metrics.enriched_published(topics.enriched.get_topic_name(), message.timestamp)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import urllib.request
 import uuid
 
 import orjson
@@ -221,3 +222,28 @@ def test_ten_megabyte_bodies_are_rejected_whole_not_truncated(worker):
     assert letters[keys[1].decode()]["reason"] == "too_large"
     assert base64.b64decode(letters[keys[1].decode()]["original"]["data"]) == big_garbage
     assert worker.alive
+
+
+def _metric(worker, name: str) -> dict[str, float]:
+    body = urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics", timeout=10)
+    out: dict[str, float] = {}
+    for line in body.read().decode().splitlines():
+        if line.startswith(name + "{"):
+            labels, value = line.rsplit(" ", 1)
+            out[labels] = float(value)
+    return out
+
+
+def test_dead_letters_are_counted_by_reason(worker):
+    produce(worker.settings, "raw-articles", [b"[1]", b"{broken"], keys=[b"metric-a", b"metric-b"])
+    collect(
+        worker.settings,
+        "dead-letter",
+        lambda rs: (
+            {"metric-a", "metric-b"} <= {(r["value"].get("source") or {}).get("key") for r in rs}
+        ),
+    )
+    counts = _metric(worker, "wirewatch_dead_letters_total")
+    by_reason = {labels.split('reason="')[1].split('"')[0]: v for labels, v in counts.items()}
+    assert by_reason.get("not_an_object", 0) >= 1
+    assert by_reason.get("invalid_json", 0) >= 1
