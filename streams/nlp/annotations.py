@@ -12,10 +12,11 @@ or None) and ``language``.
 Pipeline order and what each reads/writes:
 
     ww_dateline  reads ents                      writes doc._.ww_dateline
-    ww_actors    reads ents (+ tokens)           writes doc._.ww_actors, doc._.ww_actor_mentions
+    ww_actors    reads ents, parse, ww_dateline  writes doc._.ww_actors, doc._.ww_actor_mentions
     ww_places    reads ents, ww_dateline         writes doc._.ww_places
     ww_quotes    reads parse, ww_actor_mentions  writes doc._.ww_quotes
-    ww_events    reads parse, ww_actors, quotes  writes doc._.ww_events
+    ww_events    reads parse, actors, quotes,    writes doc._.ww_events
+                 ww_dateline, ww_places
     ww_topics    reads actors, places, events    writes doc._.ww_topics
 """
 

@@ -12,11 +12,15 @@ Id scheme (one rule, stable across table rebuilds because ids derive from names)
   (``person:jane-doe``), ``known=False``.
 
 How mentions are found, cheapest evidence first (all dict look-ups over token runs,
-never a loop over the table):
+never a loop over the table). The dateline ("UNITED NATIONS (AP) -", from
+``ww_dateline``) says where the story was filed: its words are never mentions.
 
 1. names: the longest run of tokens whose folded key is an alias, office title
    ("US president") or periphrasis ("le maître du Kremlin"); case rules keep 'UN'
-   from matching 'Un', single-word dictionary aliases need the model's NER to agree;
+   from matching 'Un', single-word dictionary aliases need the model's NER to agree,
+   and a one-word alias that is only part of a longer name is not its actor ('Hassan'
+   of 'Hassan Rohani', 'Israel' of 'Israel Katz': the person pass reads the whole
+   name), nor is a state's name inside a longer place name ('South China Sea');
 2. titles and agents: a role word ("président", "foreign minister", "homologue") or
    a collective agent ("responsables", "armée", "officials") with a nationality
    ("russe", "US", "de la Russie", "Russia's", "of Syria") or an organisation;
@@ -29,7 +33,12 @@ never a loop over the table):
 
 Then, per article: ambiguous aliases are settled by preferring hand data and actors
 whose codes are valid on the article date; surnames and descriptions resolve only to
-people named in the same article; a title resolves to the person in apposition, else
+people named in the same article; a one-person agent title ("ambassador",
+"porte-parole", "commander") in apposition to a person is that person, and a
+nationality with title words right before a person ("U.S. Ambassador Nikki Haley",
+"Russian General X", "l'ambassadeur russe X") is one actor — the person, whose country
+and CAMEO code (country + the title's sector) come from the title when the table has
+none for the article date; a title resolves to the person in apposition, else
 the person it was already bound to, else the article person holding that office on
 the article date (role tenures), else the most recent compatible person, else (for
 government offices) the country's government, with low confidence. State names after
@@ -99,6 +108,14 @@ _GEO_NOUNS = _words(
     "north south east west center region city capital border coast territory northeast "
     "northwest southeast southwest"
 )
+# Words that make a longer place name of a state's name ('South China Sea', 'Gulf of
+# Mexico', 'Northern Ireland', 'frontière syro-turque'): the state is not an actor there.
+_PLACE_NAME_WORDS = _GEO_NOUNS | _words(
+    "sea ocean gulf strait straits bay river lake mount mountains valley peninsula island "
+    "islands desert canal channel heights plain basin delta highlands sound northern "
+    "southern eastern western central upper lower mer golfe detroit baie fleuve lac mont "
+    "monts vallee peninsule ile iles desert hauteurs plateau septentrional meridional"
+)
 _HISTORICAL = frozenset(
     {"ancien", "ancienne", "anciens", "anciennes", "ex", "former", "late", "feu", "defunt"}
 )
@@ -146,6 +163,52 @@ _ROLE_RANK = (
 _NAME_PARTICLES = frozenset(
     {"de", "du", "al", "el", "bin", "ibn", "van", "von", "der", "da", "di", "le", "la"}
 )
+# Words before or inside a name that are not part of it ('Mr Putin', 'Gen. Petraeus').
+_HONORIFICS = _words(
+    "mr mrs ms miss dr sir lady madam m mme mlle monsieur madame sheikh cheikh shaikh emir "
+    "king queen prince princess gen general col colonel lt lieutenant adm admiral capt "
+    "captain maj major sgt sen senator rep gov governor secretary minister ministre "
+    "president presidente chancellor chancelier premier ambassador ambassadeur envoy judge "
+    "justice mayor maire pope pape rabbi imam ayatollah mullah cardinal bishop mgr saint st "
+    "comrade marshal marechal jr sr"
+)
+# The sector of an English title chain's head word ('Deputy Secretary of Energy' →
+# secretary → GOV) when the lexicons do not know the whole title.
+_TITLE_SECTORS = {
+    **dict.fromkeys(
+        _words(
+            "general gen commander colonel col admiral adm lieutenant lt marshal brigadier "
+            "commandant"
+        ),
+        "MIL",
+    ),
+    **dict.fromkeys(
+        _words(
+            "ambassador envoy spokesman spokeswoman spokesperson minister secretary "
+            "diplomat official negotiator adviser advisor chancellor president premier "
+            "governor mayor representative undersecretary"
+        ),
+        "GOV",
+    ),
+    **dict.fromkeys(_words("judge prosecutor"), "JUD"),
+    **dict.fromkeys(_words("senator lawmaker congressman congresswoman legislator"), "LEG"),
+}
+# Head words of titles and agents that denote one person ('ambassador', 'porte-parole'),
+# as opposed to institutions ('ministry', 'armée'): such a title in apposition to a
+# person is that person ('U.S. Ambassador Nikki Haley', 'le porte-parole X').
+_PERSON_TITLE_HEADS = _words(
+    "ambassador envoy spokesman spokeswoman spokesperson official diplomat commander "
+    "commandant general minister secretary adviser advisor negotiator representative chief "
+    "head prosecutor judge governor mayor lawmaker senator congressman congresswoman "
+    "deputy colonel admiral officer lieutenant major captain president leader premier "
+    "chairman chairwoman director strongman chancellor king queen emir monarch "
+    "ambassadeur ambassadrice emissaire porte responsable officiel diplomate general "
+    "generale ministre secretaire conseiller conseillere negociateur negociatrice "
+    "representant representante chef cheffe procureur procureure juge gouverneur maire "
+    "depute deputee senateur senatrice dirigeant dirigeante colonel amiral officier "
+    "president presidente premiere chancelier chanceliere roi reine mediateur envoye envoyee "
+    "prince princess princesse sheikh cheikh emir emire"
+)
 
 CONF = {
     "name": 0.95,
@@ -182,7 +245,20 @@ class _Cand:
     historical: bool = False
     actor: TableActor | None = None  # resolved to
     person_key: str = ""  # unknown person: folded name
+    title_key: str = ""  # titles and agents: the folded lexicon key matched
+    head: int = -1  # titles and agents: the head word's token index
     confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class _TitleInfo:
+    """What a title bound to a person says about them ('U.S. Ambassador Nikki Haley':
+    USA, USAGOV): used for people the table does not know, or knows no code for on
+    the article date."""
+
+    country: str | None  # CAMEO country code
+    code: str | None  # CAMEO actor code: country + sector, or the organisation's code
+    roles: tuple[tuple[str, str], ...] = ()  # (role, scope), for unknown people only
 
 
 @dataclass
@@ -262,10 +338,23 @@ class _DocRun:
         self.pieces: list[str | None] = []
         for tok in doc:
             self.pieces.append(None if tok.is_space else _piece(tok.text))
+        # The dateline ("UNITED NATIONS (New York Desk) -") says where the story was
+        # filed: its words are never actor mentions.
+        dateline = doc._.get("ww_dateline") if doc.has_extension("ww_dateline") else None
+        dl_span = getattr(dateline, "span", None)
+        if dl_span is not None:
+            for tok in doc:
+                if tok.idx >= dl_span.end:
+                    break
+                if tok.idx + len(tok) > dl_span.start:
+                    self.pieces[tok.i] = None
         self.ent_label: list[str | None] = [None] * self.n
+        self.ent_bounds: list[tuple[int, int] | None] = [None] * self.n
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
                 self.ent_label[i] = ent.label_
+                self.ent_bounds[i] = (ent.start, ent.end)
+        self.title_info: dict[str, _TitleInfo] = {}
         self.covered: list[_Cand | None] = [None] * self.n
         self.nationality = table.nationality.get(lang, {})
         self.demonyms = table.demonyms.get(lang, {})
@@ -367,6 +456,10 @@ class _DocRun:
             if not e.hand and " " not in key and not self._phoenix_single_ok(start, end, key):
                 continue
             entries.append(e)
+        if entries and " " not in key and self._inside_longer_name(start, end, entries):
+            return None  # 'Hassan' of 'Hassan Rohani': the person pass reads the whole name
+        if entries and self._inside_place_name(start, end, entries):
+            return None  # 'China' of 'South China Sea' is a place, not the state
         if entries:
             if any(e.kind == "d" for e in entries) and not all(e.kind == "d" for e in entries):
                 entries = [e for e in entries if e.kind != "d"]
@@ -392,6 +485,68 @@ class _DocRun:
             w for tok in self.doc[start:end] if self.pieces[tok.i] for w in surface_words(tok.text)
         ]
         return all(i < len(words) and words[i][:1].isupper() for i in caps)
+
+    def _inside_longer_name(self, start: int, end: int, entries: list[Any]) -> bool:
+        """Is this one-word alias only part of a longer name?
+
+        'Hassan' in 'Hassan Rohani' is not Prince Hassan, 'Israel' in 'Israel Katz' is
+        not the state, 'Trump' in 'Ivanka Trump' is not Donald Trump: the words around
+        it inside the model's PER entity (or, for an alias of a person, inside any
+        entity, or a first name right before it) are a name of their own. Titles,
+        honorifics, nationalities and other actors' names do not count ('President
+        Obama', 'Mr Putin' keep their actor). A longer name that is itself an alias has
+        already matched as the longest alias.
+        """
+        first = self.doc[start]
+        if first.pos_ == "ADJ" or (len(first.text) > 1 and first.text.isupper()):
+            return False  # 'Bosnian' (a nationality the table files under the state);
+            # 'OBAMA AIRDROPS' (a headline in capitals: no telling names from words)
+        persons = all(self.t.actors[e.actor].type == "person" for e in entries)
+        bounds = self.ent_bounds[start]
+        if bounds is not None and (self.ent_label[start] in _PER or persons):
+            lo, hi = bounds
+            if lo < start or hi > end:
+                return any(self._name_word(k) for k in range(lo, hi) if not start <= k < end)
+            return False
+        if not persons:
+            return False
+        j = self._prev_content(start)
+        return (
+            j is not None
+            and j == start - 1
+            and self.ent_label[j] in (None, *_PER)
+            and self.doc[j].pos_ == "PROPN"
+            and self._name_word(j)
+        )
+
+    def _inside_place_name(self, start: int, end: int, entries: list[Any]) -> bool:
+        """A state's name inside a longer place entity that has a geographic word of its
+        own ('South China Sea', 'Gulf of Mexico', 'Northern Ireland')."""
+        if not all(self.t.actors[e.actor].type == "state" for e in entries):
+            return False
+        bounds = self.ent_bounds[start]
+        if bounds is None or self.ent_label[start] not in _PLACE:
+            return False
+        lo, hi = bounds
+        if hi < end or (lo == start and hi == end):
+            return False
+        return any(
+            self.pieces[k] in _PLACE_NAME_WORDS for k in range(lo, hi) if not start <= k < end
+        )
+
+    def _name_word(self, k: int) -> bool:
+        """A capitalised word that can be part of a person's name (not a title,
+        honorific, nationality, particle or another actor's hand-made name)."""
+        piece = self.pieces[k]
+        if not piece or not self.doc[k].text[:1].isupper() or self._is_plural(self.doc[k]):
+            return False  # 'Serbs' of 'Bosnian Serbs': a people, not a name
+        if piece in _NAME_PARTICLES or piece in _HONORIFICS or piece in self.nationality:
+            return False
+        if piece in self.roles or piece in self.agents or piece in self.agent_prefixes:
+            return False
+        if piece in self.demonyms or piece in self.t.capitals:
+            return False
+        return not any(e.hand for e in self.t.aliases.get(piece, ()))
 
     def _phoenix_single_ok(self, start: int, end: int, key: str) -> bool:
         """A one-word dictionary alias needs the model's agreement (or to be an acronym)."""
@@ -464,9 +619,13 @@ class _DocRun:
         # (Titles are often capitalised, 'Premier ministre', so only agents are checked.)
         if sector is not None and head.text[:1].isupper() and not head.is_sent_start:
             nxt = self._next_content(end)
-            in_name = self.ent_label[head.i] in ("ORG", "MISC")
-            # 'US Deputy Secretary of Energy ...': a capitalised chain is a title or name.
-            if in_name or (nxt is not None and self.doc[nxt].text[:1].isupper()):
+            in_name = self.ent_label[head.i] in ("ORG", "MISC") and not self._generic_entity(i, end)
+            # 'US Deputy Secretary of Energy ...': a capitalised chain is a title or name,
+            # unless the name it runs into is a person's ('U.S. Ambassador Nikki Haley').
+            before_person = nxt is not None and self.ent_label[nxt] in _PER
+            if in_name or (
+                nxt is not None and self.doc[nxt].text[:1].isupper() and not before_person
+            ):
                 return None
         historical = historical or self._historical_before(i)
         start = i
@@ -478,6 +637,12 @@ class _DocRun:
         if scope is None and self.lang == "en":
             scope, start, absorbed, hist = self._scope_before(i)
             historical = historical or hist
+        if absorbed is not None and absorbed.source == "agent":
+            # the defence ministry's spokesman speaks for the military, intelligence
+            # officials are intelligence; troops of a regime stay troops
+            absorbed.source = "absorbed"
+            if sector is not None and (sector == "GOV" or self._person_title(key)):
+                sector = absorbed.sector or sector
         if role_spec is not None:
             role = role_spec.get(scope or "") if isinstance(role_spec, dict) else role_spec
             if role is None:
@@ -492,10 +657,36 @@ class _DocRun:
             if scope is None:
                 return None
             cand = _Cand(start, end, "agent", "description", scope=scope, sector=sector)
+            cand.historical = historical
+        cand.title_key, cand.head = key, head.i
         if absorbed is not None:
             self._release(absorbed)
         self._claim(cand)
         return cand
+
+    def _person_title(self, key: str) -> bool:
+        """Does a title/agent key denote one person ('ambassador', 'porte-parole')?"""
+        words = key.split()
+        return bool(words) and (words[0] if self.lang == "fr" else words[-1]) in (
+            _PERSON_TITLE_HEADS
+        )
+
+    def _generic_entity(self, start: int, end: int) -> bool:
+        """Is the organisation entity around an agent phrase only that phrase and its
+        nationality ('the Russian Defence Ministry', 'Israel's Foreign Ministry'), not a
+        proper name ('Syrian Democratic Forces', 'Free Syrian Army')?"""
+        bounds = self.ent_bounds[start]
+        if bounds is None or bounds[1] > end:
+            return False
+        for k in range(bounds[0], start):
+            piece = self.pieces[k]
+            if not piece or piece in ("the", "s") or piece in self.nationality:
+                continue
+            cand = self.covered[k]
+            if cand is not None and cand.source == "name" and self._scope_of_name(cand):
+                continue
+            return False
+        return True
 
     def _scope_of_name(self, cand: _Cand) -> str | None:
         """A name candidate used as a scope: a country code, else an actor id."""
@@ -538,6 +729,13 @@ class _DocRun:
                 if not absorb:
                     return scope, end, None  # a title keeps 'la Russie' as its own mention
                 return scope, cand.end, cand
+            if cand is None and absorb and self.lang == "fr":
+                # 'porte-parole du ministère russe de la Défense': the ministry's spokesman
+                inner = self._match_agent(k)
+                if inner is not None and inner.source == "agent" and inner.scope:
+                    return inner.scope, inner.end, inner
+                if inner is not None:
+                    self._release(inner)
             found = self._walk(k, lambda key: key in self.t.capitals, self.t.capital_prefixes)
             if found and self.covered[k] is None:
                 cend, ckey = found[-1]
@@ -553,6 +751,11 @@ class _DocRun:
         scope = None
         start = i
         absorbed = None
+        before = self.covered[j]
+        if before is not None and before.source == "agent" and before.end == j + 1:
+            if before.scope:  # 'Iranian Foreign Ministry spokesman': that ministry's
+                return before.scope, before.start, before, before.historical
+            return None, i, None, False
         if self.pieces[j] == "s" and doc[j].text in ("'s", "’s"):
             k = self._prev_content(j)
             cand = self.covered[k] if k is not None else None
@@ -566,6 +769,12 @@ class _DocRun:
             scope = self._scope_of_name(cand)
             if scope:
                 start, absorbed = cand.start, cand
+                if not (len(scope) == 3 and scope.isupper()):
+                    # "Russia's UN ambassador": the country is whose envoy it is; the
+                    # organisation is only where they serve
+                    country, country_start = self._country_before(cand.start)
+                    if country is not None:
+                        scope, start = country, country_start
         elif self.pieces[j] in self.nationality and doc[j].text[:1].isupper():
             text = doc[j].text
             if len(self.pieces[j] or "") > 3 or text.isupper():
@@ -573,6 +782,31 @@ class _DocRun:
         if scope is None:
             return None, i, None, False
         return scope, start, absorbed, self._historical_before(start)
+
+    def _country_before(self, i: int) -> tuple[str | None, int]:
+        """A country right before token ``i``: "Russia's", "Russian", "U.S." (CAMEO code
+        and the first token of its words)."""
+        j = self._prev_content(i)
+        if j is None:
+            return None, i
+        if self.pieces[j] == "s" and self.doc[j].text in ("'s", "’s"):
+            k = self._prev_content(j)
+            cand = self.covered[k] if k is not None else None
+            if cand is not None and cand.source == "name" and cand.end == k + 1:
+                scope = self._scope_of_name(cand)
+                if scope and len(scope) == 3 and scope.isupper():
+                    return scope, cand.start
+            return None, i
+        cand = self.covered[j]
+        if cand is not None and cand.source == "name" and cand.end == j + 1:
+            scope = self._scope_of_name(cand)
+            if scope and len(scope) == 3 and scope.isupper():
+                return scope, cand.start
+            return None, i
+        piece = self.pieces[j] or ""
+        if piece in self.nationality and self.doc[j].text[:1].isupper():
+            return self.nationality[piece], j
+        return None, i
 
     def _historical_before(self, i: int) -> bool:
         j = self._prev_content(i)
@@ -770,7 +1004,7 @@ class _DocRun:
                 continue
             if cand.kind == "m" and self._after_locative(cand.start):
                 continue
-            if actor.type == "state" and self._after_locative(cand.start):
+            if actor.type == "state" and self._after_locative(cand.start, state=True):
                 continue
             cand.actor = actor
             cand.kind = {"n": "name", "a": "alias", "m": "metonym"}.get(cand.kind, "alias")
@@ -872,6 +1106,8 @@ class _DocRun:
 
         # 4. metonyms (need to know which tokens are already actors) and demonyms.
         actor_tokens = {k for c in resolved for k in range(c.start, c.end)}
+        # agents with a nationality ('Russia's UN ambassador') resolve below; they act too
+        actor_tokens |= {k for c in agents if c.scope for k in range(c.start, c.end)}
         acting_ends: set[int] = set()
         for cand in sorted(capitals, key=lambda c: c.start):
             if cand.scope and (
@@ -889,14 +1125,39 @@ class _DocRun:
                 cand.actor, cand.confidence = actor, CONF["demonym"]
                 resolved.append(cand)
 
-        # 5. agents: the nationality's sector actor, or the organisation itself.
+        # 5. agents: a one-person title in apposition is that person ('U.S. Ambassador
+        #    Nikki Haley'), else the nationality's sector actor, or the organisation.
+        by_start, by_end = self._person_index(resolved)
         for cand in agents:
             if cand.source != "agent":
+                continue
+            person = self._person_for_title(cand, by_start, by_end)
+            if person is not None:
+                cand.actor, cand.kind, cand.confidence = person, "title", CONF["title_appos"]
+                if not cand.historical:
+                    self._note_title(person, cand.scope, cand.sector, None)
+                resolved.append(cand)
                 continue
             actor = self._scope_actor(cand.scope, cand.sector)
             if actor is not None:
                 cand.actor, cand.confidence = actor, CONF["agent"]
                 resolved.append(cand)
+        # dictionary titles filed as institutions ('German Chancellor' → DEUGOV) before
+        # or in apposition to a person are that person's title
+        for cand in resolved:
+            actor = cand.actor
+            if cand.kind != "metonym" or actor is None or actor.type == "state":
+                continue
+            key = key_of(self.doc[cand.start : cand.end].text)
+            if not self._person_title(key) or self._is_plural(self.doc[cand.end - 1]):
+                continue
+            country = self.t.country_of(actor, self.day)
+            person, _ = self._apposition(cand, by_start, by_end, country)
+            if person is not None:
+                code = self.t.code_at(actor, self.day)
+                cand.actor, cand.kind, cand.confidence = person, "title", CONF["title_appos"]
+                self.title_info.setdefault(person.id, _TitleInfo(country, code))
+        self._nationality_titles(resolved)
 
         # 6. titles, in reading order so bindings carry forward.
         titles = sorted(
@@ -906,8 +1167,144 @@ class _DocRun:
 
         return self._assemble(resolved)
 
-    def _after_locative(self, start: int) -> bool:
-        """'en Syrie', 'dans l'est de la Syrie', 'Da Nang, Vietnam': a place, not an actor."""
+    # -- titles bound to people
+
+    @staticmethod
+    def _person_index(resolved: list[_Cand]) -> tuple[dict[int, _Cand], dict[int, _Cand]]:
+        people = [c for c in resolved if c.actor is not None and c.actor.type == "person"]
+        return {c.start: c for c in people}, {c.end: c for c in people}
+
+    def _person_for_title(
+        self, cand: _Cand, by_start: dict[int, _Cand], by_end: dict[int, _Cand]
+    ) -> TableActor | None:
+        """The person a one-person agent title is in apposition to: 'U.S. Ambassador
+        Nikki Haley', 'l'ambassadeur russe Vassily Nebenzia', 'Maria Zakharova, the
+        Russian foreign ministry spokeswoman', 'the US commander in Iraq, General David
+        Petraeus' (through the parse)."""
+        if cand.head < 0 or not cand.title_key:
+            return None
+        if not self._person_title(cand.title_key) or self._is_plural(self.doc[cand.head]):
+            return None
+        actor, _ = self._apposition(cand, by_start, by_end, cand.scope)
+        if actor is not None or not self.has_parse:
+            return actor
+        head = self.doc[cand.head]
+        for person in by_start.values():
+            root = self.doc[person.start : person.end].root
+            if root.dep_ == "appos" and root.head.i == head.i:
+                return self._compatible(person.actor, cand.scope)
+            if head.dep_ == "appos" and person.start <= head.head.i < person.end:
+                return self._compatible(person.actor, cand.scope)
+        return None
+
+    def _compatible(self, actor: TableActor | None, scope: str | None) -> TableActor | None:
+        """``actor``, unless the table gives them another country than the title's."""
+        if actor is None:
+            return None
+        if scope and len(scope) == 3 and scope.isupper():
+            country = self._person_country(actor)
+            if country is not None and country != scope:
+                return None
+        return actor
+
+    def _note_title(
+        self, actor: TableActor, scope: str | None, sector: str | None, role: str | None
+    ) -> None:
+        """Remember what a title bound to ``actor`` says (first title wins)."""
+        if not scope or actor.id in self.title_info:
+            return
+        if len(scope) == 3 and scope.isupper():
+            if scope not in self.t.countries:
+                return
+            code = scope + (sector or "")
+            info = _TitleInfo(scope, code, ((role, scope),) if role else ())
+        else:
+            org = self.t.by_id(scope)
+            if org is None:
+                return
+            info = _TitleInfo(
+                self.t.country_of(org, self.day),
+                self.t.code_at(org, self.day),
+                ((role, scope),) if role else (),
+            )
+        self.title_info[actor.id] = info
+
+    def _nationality_titles(self, resolved: list[_Cand]) -> None:
+        """'US Deputy Secretary of Energy Jeffrey Kupfer', 'Russian General Valery
+        Gerasimov', 'Russian Foreign Ministry spokeswoman Maria Zakharova': a country
+        and title words the lexicons do not hold as one title, right before a person,
+        are that person's nationality and title — one actor, not the United States and
+        a person. The sector comes from the title when it is known (agents lexicon,
+        else the title's head word), else only the country."""
+        if self.lang != "en":
+            return
+        states = {
+            c.end: c
+            for c in resolved
+            if c.source == "name" and c.actor is not None and c.actor.type == "state"
+        }
+        people = [c for c in resolved if c.actor is not None and c.actor.type == "person"]
+        for person in people:
+            k, first = person.start - 1, None
+            while k >= 0 and person.start - k <= 7 and self._title_token(k):
+                first, k = k, k - 1
+            if first is None or not self.doc[first].text[:1].isupper():
+                continue
+            if self.ent_label[person.start - 1] == "ORG":
+                continue  # 'U.S. Central Command Joseph Votel'? an organisation, no title
+            words = [self.pieces[i] or "" for i in range(first, person.start) if self.pieces[i]]
+            key = " ".join(words)
+            state = states.get(first)
+            if state is not None and state.actor is not None:
+                country, start = state.actor.country, state.start
+            elif (
+                k >= 0
+                and self.covered[k] is None
+                and (self.pieces[k] or "") in self.nationality
+                and self.doc[k].text[:1].isupper()
+            ):
+                country, start = self.nationality[self.pieces[k] or ""], k
+            else:
+                continue
+            if country is None:
+                continue
+            if key in self.roles:
+                sector = "GOV"
+            elif key in self.agents:
+                sector = self.agents[key]
+            else:
+                head = words[: words.index("of")] if "of" in words else words
+                sector = _TITLE_SECTORS.get(head[-1]) if head else None
+            cand = _Cand(start, person.start, "title", "title", scope=country)
+            cand.actor, cand.confidence = person.actor, CONF["title_appos"]
+            if state is not None:
+                state.actor = None  # the nationality, not the state as an actor
+            if not self._historical_before(start):
+                self._note_title(person.actor, country, sector, None)  # type: ignore[arg-type]
+            self._claim(cand)
+            resolved.append(cand)
+
+    def _title_token(self, k: int) -> bool:
+        """A word of an English title chain: capitalised (an organisation's words
+        included: 'Foreign Ministry'), or a title head in lower case ('spokeswoman');
+        'of' between capitalised words ('Secretary of Energy')."""
+        piece = self.pieces[k] or ""
+        if self.covered[k] is not None or not piece:
+            return False
+        tok = self.doc[k]
+        if piece in ("of", "for"):
+            return k > 0 and self.doc[k - 1].text[:1].isupper()
+        if tok.is_sent_start or self.ent_label[k] not in (None, "ORG"):
+            return False
+        if not tok.text[:1].isupper():
+            return piece in _TITLE_SECTORS
+        return tok.pos_ in ("PROPN", "NOUN", "ADJ") and piece not in self.nationality
+
+    def _after_locative(self, start: int, state: bool = False) -> bool:
+        """'en Syrie', 'dans l'est de la Syrie', 'Da Nang, Vietnam': a place, not an actor.
+
+        For a state, French 'à la' / 'à l'' is the dative ('une aide à la Syrie'): French
+        says 'en Syrie' for 'in Syria' (a building keeps 'à la Maison-Blanche' a place)."""
         c = start - 1
         if c > 0 and self.doc[c].text == ",":  # 'Da Nang, Vietnam': qualifies a place
             label = self.ent_label[c - 1]
@@ -919,9 +1316,13 @@ class _DocRun:
             ):
                 return True
         j = self._prev_content(start)
+        article = False
         while j is not None and self.pieces[j] in (_FR_DET | {"the"}):
+            article = article or self.pieces[j] in ("la", "l")
             j = self._prev_content(j)
         if j is None:
+            return False
+        if state and self.pieces[j] == "a" and article and self.lang == "fr":
             return False
         if self.pieces[j] in _LOCATIVE:
             return True
@@ -986,6 +1387,8 @@ class _DocRun:
         return actor if first[:1] == words[0][:1] else None
 
     def _plausible_name(self, cand: _Cand) -> bool:
+        if self._is_plural(self.doc[cand.end - 1]):
+            return False  # 'Bosnian Serbs', 'Kurds': a group, not a person
         for tok in self.doc[cand.start : cand.end]:
             piece = self.pieces[tok.i]
             if not piece:
@@ -1068,6 +1471,8 @@ class _DocRun:
             if actor is None:
                 continue
             cand.actor, cand.confidence = actor, conf
+            if conf == CONF["title_appos"] and not cand.historical and actor.type == "person":
+                self._note_title(actor, scope, "GOV", role)
             if actor.type == "person" and scope and not cand.historical:
                 bound[(scope, role)] = actor
             resolved.append(cand)
@@ -1174,12 +1579,21 @@ class _DocRun:
         for actor_id in order:
             ta = actors_by_id[actor_id]
             known = not actor_id.startswith("person:")
-            code = t.code_at(ta, self.day) if known else None
+            info = self.title_info.get(actor_id)
+            code = t.code_at(ta, self.day)
+            if code is None and info is not None:
+                code = info.code  # what the title in the article says
             roles = [r for r, _ in t.roles_at(ta, self.day)]
+            if not known and info is not None:
+                roles += [r for r, _ in info.roles]
             sector_role = t.sector_role(code) if ta.type == "person" else None
             if sector_role and sector_role not in roles:
                 roles.append(sector_role)
-            country = ta.country or (split_code(code or "", t.country_codes)[0])
+            country = (
+                ta.country
+                or (info.country if info is not None else None)
+                or split_code(code or "", t.country_codes)[0]
+            )
             ms = groups[actor_id]
             actors.append(
                 Actor(

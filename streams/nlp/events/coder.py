@@ -20,7 +20,17 @@ Precision before recall — a wrong event fires a wrong alert:
   CAMEO's own 03 sub-codes); the future of conflict is not an event (a threat needs a
   threat verb);
 * must/should/devoir under a speech verb is a demand from the speaker (10x), otherwise
-  nothing; reported events keep the reporter out of the dyad but lose confidence.
+  nothing; reported events keep the reporter out of the dyad but lose confidence;
+* a denied argument denies the event: "there would be no aid", "launched no strikes",
+  "aucune aide", "sans aide" (no negative code is invented for it);
+* help or cooperation for violence ("helped to plan killings", "took part in the
+  attack") is complicity, not CAMEO 03/06/07 cooperation;
+* a state's institutions reporting that state's own act claim it (015), they do not
+  accuse it; a news agency attributing what it reports ("an AFP correspondent said")
+  makes no statement;
+* the dateline is no part of any clause; a statement is not about the speaker's own
+  state or officials, nor about an actor buried deep in what was said; where something
+  happened ("at the G20 summit", "lors du sommet") is not its target.
 """
 
 from __future__ import annotations
@@ -54,6 +64,11 @@ _CEASE = {
     "diplo": "harm.relations",
 }
 _FIRST_PERSON_EN = frozenset({"we", "i", "us"})
+# cooperation that help for violence turns into complicity (intent, material
+# cooperation, aid), and the violent roots that do it (coerce, assault, fight, mass
+# violence)
+_SUPPORT_ROOTS = frozenset({"03", "06", "07"})
+_VIOLENT_ROOTS = frozenset({"17", "18", "19", "20"})
 
 
 @dataclass(frozen=True)
@@ -169,7 +184,17 @@ class EventCoder:
         # one pass of each phrase list over the whole text, then per-segment lookups
         discarded = [a for a, _ in self._sentence_discard.find(self._text)]
         past = self._historical.find(self._text)
+        dateline_start, dateline_end = _dateline_bounds(doc)
         for seg in segments(doc, self._text):
+            if seg.start_char < dateline_end and seg.end_char > dateline_start:
+                # the dateline is where the story was filed, not part of any clause
+                if seg.end_char <= dateline_end:
+                    continue
+                seg = doc.char_span(
+                    max(dateline_end, seg.start_char), seg.end_char, alignment_mode="expand"
+                )
+                if seg is None or not len(seg):
+                    continue
             if not self._has_mentions(seg.start_char, seg.end_char):
                 continue
             if any(seg.start_char <= i < seg.end_char for i in discarded):
@@ -201,7 +226,7 @@ class EventCoder:
             if not (child.n_lefts or child.n_rights) and child.pos_ not in ("VERB", "AUX"):
                 continue  # a leaf (determiner, punctuation …): no clause below
             dep = child.dep_
-            if dep == "conj" and licensed and _is_verbal(child):
+            if dep == "conj" and licensed and _is_verbal(child) and self._coordinated(tok, child):
                 sub = replace(
                     ctx,
                     subject=self._subject_token(tok, ctx)
@@ -238,6 +263,22 @@ class EventCoder:
                 )
                 out += self._visit(child, inherited, licensed=stray)
         return out
+
+    def _coordinated(self, head: Token, conj: Token) -> bool:
+        """Is a verbal conjunct really coordinated with its head? A conjunction or a
+        comma must stand between them, and in English a bare infinitive cannot share a
+        finite verb's subject and tense ("has jailed a man for helping militants join a
+        group" has "join" misparsed as a conjunct of "jailed")."""
+        lo, hi = sorted((head.i, conj.i))
+        doc = head.doc
+        if not any(t.dep_ == "cc" or t.text in (",", ";") for t in doc[lo + 1 : hi]):
+            return False
+        return not (
+            self.lex.language == "en"
+            and conj.tag_ == "VB"
+            and head.tag_ in ("VBD", "VBN", "VBZ")
+            and not self.syntax.aux(conj)
+        )
 
     def _incise_speech(self, tok: Token) -> Token | None:
         """'« … », a déclaré X' / '"…," X said': a reporting verb after the clause it reports."""
@@ -280,7 +321,12 @@ class EventCoder:
         syn = self.syntax
         if ctx.depth > 12 or (self._past and self._about_the_past(tok)):
             return [], set()
-        negated = ctx.negated or syn.is_negated(tok) or self._neither(tok, ctx)
+        negated = (
+            ctx.negated
+            or syn.is_negated(tok)
+            or self._neither(tok, ctx)
+            or self._denied_argument(tok)
+        )
         mode = self._mode(tok, ctx)
         lexical = self._lexical(tok)
         if lexical is None or lexical.suppressed:
@@ -335,6 +381,12 @@ class EventCoder:
             how = [f"frame:{frame}"]
         if not code:
             return [], consumed
+        if (
+            code[:2] in _SUPPORT_ROOTS
+            and how[0] in ("verb", "pattern")
+            and self._serves_violence(tok, lexical, complement)
+        ):
+            return [], consumed  # "helped to plan killings" is no aid
         code = self._apply_mode(code, mode, ctx)
         if code is None:
             return [], consumed
@@ -342,6 +394,53 @@ class EventCoder:
         if coding is not None and mode not in (None, "realized"):
             coding.reverse = None  # "will visit" is an intent; nobody hosts anything yet
         return ([coding] if coding else []), consumed
+
+    def _serves_violence(self, tok: Token, lexical: Lexical, complement: Token | None) -> bool:
+        """Is a verb of help or cooperation about violence ("helped to plan and carry
+        out killings", "contributed to planning the massacres", "took part in the
+        attack", "a aidé les rebelles à mener des frappes")? Then it is complicity in
+        that act, not the cooperation CAMEO 03/06/07 codes. Only the verb's own
+        arguments and complement clauses are read, not their modifiers ("aid to
+        war-torn Mozambique" is aid)."""
+        syn = self.syntax
+        clauses = [c for c in syn.complements(tok) if c.pos_ in ("VERB", "AUX")]
+        if complement is not None and complement not in clauses:
+            clauses.append(complement)
+        seen: set[int] = set()
+        nouns = [o for o in syn.objects(tok) if o != lexical.nominal]
+        nouns += [o for _p, o in syn.preps(tok)]
+        if lexical.nominal is not None:
+            nouns += [o for _p, o in syn.preps(lexical.nominal)]
+        while clauses:
+            clause = clauses.pop()
+            if clause.i in seen or len(seen) > 6:
+                continue
+            seen.add(clause.i)
+            inner = self._lexical(clause)
+            if inner is not None and (inner.code or "")[:2] in _VIOLENT_ROOTS:
+                return True
+            if inner is not None and inner.nominal is not None:
+                nouns.append(inner.nominal)
+            nouns += syn.objects(clause) + [o for _p, o in syn.preps(clause)]
+            clauses += [c for c in clause.children if c.dep_ in ("conj", "xcomp") and _is_verbal(c)]
+        for noun in nouns:
+            for n in [noun, *[c for c in noun.children if c.dep_ == "conj"]]:
+                if self._violent_noun(n):
+                    return True
+        return False
+
+    def _violent_noun(self, noun: Token) -> bool:
+        """'killings', 'massacres', 'frappes': a noun naming an act of violence."""
+        found = self._noun_entry(noun)
+        if found is not None:
+            entry, _, pattern = found
+            code = (pattern.code if pattern is not None else entry.code) or ""
+            if code[:2] in _VIOLENT_ROOTS:
+                return True
+        for word in (noun.lemma_.lower(), noun.lower_):
+            if (self.lex.topics.get((word,)) or "").startswith("harm.force"):
+                return True
+        return False
 
     def _about_the_past(self, tok: Token) -> bool:
         """A year before the discard list's horizon or "… years ago" in this very clause
@@ -353,6 +452,17 @@ class EventCoder:
             starts.append(t.idx)
             stack += [c for c in t.children if c.dep_ not in cut]
         return any(a <= i < b for a, b in self._past for i in starts)
+
+    def _denied_argument(self, tok: Token) -> bool:
+        """ "launched no strikes", "no troops were sent", "n'a envoyé aucune aide": a
+        subject or object with a negative determiner denies the event (CAMEO codes no
+        "did not"; a refusal needs a refusal verb)."""
+        syn = self.syntax
+        args = syn.objects(tok)
+        subj = syn.subject(tok)
+        if subj is not None:
+            args.append(subj)
+        return any(syn.is_negated_noun(a) for a in args)
 
     def _neither(self, tok: Token, ctx: Context) -> bool:
         """ "Neither A nor B attacked": the subject carries the negation."""
@@ -385,12 +495,16 @@ class EventCoder:
             else None
         )
         speaker = statement.source if statement else self._source_only(tok, ctx)
+        if speaker and all(self._is_news_agency(i) for i in speaker.ids):
+            # "an AFP correspondent said", "Reuters reports": the wire attributing
+            # what it reports is sourcing, not a statement by a political actor
+            statement, speaker = None, NO_ACTORS
         composed_by_speaker = False
         if complement is not None and not incise:
             sub = Context(segment=ctx.segment, reported=True, speaker=speaker, depth=ctx.depth + 1)
             inner_mode = self._mode(complement, sub)
             inner_subject = self._subject_token(complement, sub)
-            inner_negated = self.syntax.is_negated(complement)
+            inner_negated = self.syntax.is_negated(complement) or self._denied_argument(complement)
             same = bool(speaker) and self._same_as_speaker(inner_subject, speaker, sub)
             if inner_negated:
                 pass
@@ -442,7 +556,7 @@ class EventCoder:
             else:
                 for inner in self._visit(complement, sub, licensed=True):
                     out.append(inner)
-                    own = bool(speaker) and set(inner.source.ids) <= set(speaker.ids)
+                    own = self._same_side(inner.source, speaker)
                     if own:
                         # "Japan said it had halted aid": Japan's own act, not a report
                         # about someone (PETRARCH-2: a SAY (a b Q) = a b Q)
@@ -470,6 +584,56 @@ class EventCoder:
             out.append(statement)
         return out
 
+    def _is_news_agency(self, actor_id: str) -> bool:
+        actor = self._actors.get(actor_id)
+        return actor is not None and actor.cameo == "MED"
+
+    def _same_side(self, inner: Actors, speaker: Actors) -> bool:
+        """Does the speaker report its own act? The same actors ("Japan said it had
+        halted aid"), or a state's institutions speaking of that state's acts ("the U.S.
+        Central Command said the United States launched an air strike"): a claim, not
+        an accusation."""
+        if not inner or not speaker:
+            return False
+        if set(inner.ids) <= set(speaker.ids):
+            return True
+        countries = set()
+        for actor_id in speaker.ids:
+            actor = self._actors.get(actor_id)
+            if actor is None or actor.country is None or not _state_apparatus(actor):
+                return False
+            countries.add(actor.country)
+        for actor_id in inner.ids:
+            actor = self._actors.get(actor_id)
+            if actor is None or actor.country not in countries or not _state_apparatus(actor):
+                return False
+        return True
+
+    def _minus_own_state(self, target: Actors, source: Actors) -> Actors:
+        """A government, its officials or its army making a statement do not address
+        their own state or its officials: "the White House said the US and Jordan
+        agreed", "Canada's government announced bans on travel to Canada" are about
+        someone else (domestic acts — a curfew, a reform — keep their own country as
+        target)."""
+        if not target or not source:
+            return target
+        own = self._own_countries(source)
+        drop = [i for i in target.ids if self._is_own(i, own)]
+        return _minus(target, Actors(tuple(drop), (), 1.0)) if drop else target
+
+    def _own_countries(self, source: Actors) -> set[str]:
+        """Countries whose state apparatus the source belongs to."""
+        own: set[str] = set()
+        for actor_id in source.ids:
+            actor = self._actors.get(actor_id)
+            if actor is not None and actor.country and _state_apparatus(actor):
+                own.add(actor.country)
+        return own
+
+    def _is_own(self, actor_id: str, own: set[str]) -> bool:
+        actor = self._actors.get(actor_id)
+        return actor is not None and actor.country in own and _state_apparatus(actor)
+
     def _transform(self, frame: str, inner_source: str, code: str) -> str | None:
         """PETRARCH-2's rule for a ``frame`` verb (its SAY/CLAIM rules are speech) over
         an inner attack by the same or another source."""
@@ -493,7 +657,8 @@ class EventCoder:
         """Appeal/demand/intent/reject/threaten: the code for what is asked, promised …"""
         family = {"want": "intent"}.get(frame, frame)
         if complement is not None:
-            topic = None if self.syntax.is_negated(complement) else self._topic(complement)
+            denied = self.syntax.is_negated(complement) or self._denied_argument(complement)
+            topic = None if denied else self._topic(complement)
             if frame == "want":
                 inner_subject = self.syntax.subject(complement)
                 if inner_subject is not None and complement.dep_ in self.syntax.labels.ccomp:
@@ -665,6 +830,10 @@ class EventCoder:
                 and c.dep_ not in syn.labels.subject
             ]
         for noun in candidates:
+            if noun.dep_ in syn.labels.clause_dependents or any(
+                c.dep_ in syn.labels.cop for c in noun.children
+            ):
+                continue  # "a déclaré que l'Iran était une menace": a clause, not an object
             found = self._noun_entry(noun)
             if found is not None:
                 return found
@@ -748,9 +917,14 @@ class EventCoder:
             return code_topic
         if noun_topic and clause.lemma_.lower() in self.g.cessation:
             return _CEASE.get(noun_topic.split(".")[0], noun_topic)
+        if noun_topic is None and clause.pos_ == "VERB":
+            # a verb the lexicon only knows as a topic word ("se venger", "avenge")
+            return self.lex.topics.get((clause.lemma_.lower(),))
         return noun_topic
 
     def _noun_topic(self, noun: Token) -> str | None:
+        if self.syntax.is_negated_noun(noun):
+            return None  # "no aid", "sans aide": nothing is asked, promised or given
         words = [t for t in noun.subtree if t.i - noun.i < 8][:12]
         lemmas = [t.lemma_.lower() for t in words]
         lowers = [t.lower_ for t in words]
@@ -808,6 +982,16 @@ class EventCoder:
     def _subject_token(self, verb: Token, ctx: Context) -> Token | None:
         syn = self.syntax
         subj = syn.subject(verb)
+        if subj is not None and not _inside(subj, ctx.segment):
+            # a subject outside the clause's segment (a dateline parsed as one): the
+            # next subject inside it, if any
+            inner = [
+                c
+                for c in verb.children
+                if c.dep_ in syn.labels.subject | syn.labels.passive_subject
+                and _inside(c, ctx.segment)
+            ]
+            subj = inner[0] if inner else subj
         if subj is not None and syn.is_passive(verb) and subj.dep_ in syn.labels.passive_subject:
             return None
         if subj is not None and _is_relative_pronoun(subj) and ctx.antecedent is not None:
@@ -940,6 +1124,8 @@ class EventCoder:
                 tok, ctx, lexical, code, passive, target_hint, target_token, source
             )
         target = _minus(target, source)
+        if code[:2] == "01":
+            target = self._minus_own_state(target, source)
         reciprocal = (
             lexical.reciprocal
             or code in RECIPROCAL_CODES
@@ -1037,6 +1223,8 @@ class EventCoder:
         for head in heads:
             if subject is not None and head == subject:
                 continue
+            if head.dep_ not in syn.labels.object and self._is_venue(head):
+                continue  # "at the G20 summit", "lors du sommet de l'APEC": where, not whom
             found = _minus(self._actors_of(head, ctx, role="target"), source)
             if not found and force:  # "contre la ville de Kharkiv": the place's state
                 found = _minus(self._state_of_place(head), source)
@@ -1100,10 +1288,22 @@ class EventCoder:
         exclude: Token | None = None,
         source: Actors = NO_ACTORS,
     ) -> Actors:
-        """The first actor mentioned in a reported clause: what a statement is about."""
+        """The first actor mentioned in a reported clause: what a statement is about.
+
+        Only actors near the clause's predicate count (at most five dependency steps
+        away: an actor buried deeper is incidental), and not the speaker's own side
+        ("the White House said the deal was negotiated by Tillerson and Lavrov" is
+        not aimed at Tillerson)."""
         skip = {t.i for t in exclude.subtree} if exclude is not None else set()
         tokens = [t for t in clause.subtree if _inside(t, ctx.segment) and t.i not in skip]
-        mentions = [m for m in self._mentions_in_tokens(tokens) if m.actor_id not in source.ids]
+        own = self._own_countries(source)
+        mentions = [
+            m
+            for m in self._mentions_in_tokens(tokens)
+            if m.actor_id not in source.ids
+            and not self._is_own(m.actor_id, own)
+            and self._distance(m, clause) <= 5
+        ]
         if not mentions:
             return NO_ACTORS
         return self._from_mentions(mentions[:1], 0.8)
@@ -1145,10 +1345,30 @@ class EventCoder:
             # coordinated ones together ("Hungarian and Romanian officials")
             ranked = [(self._distance(m, head, role == "source"), m) for m in mentions]
             ranked = [(d, m) for d, m in ranked if d <= (3 if role == "target" else 2)]
+            if role == "target":
+                ranked = [(d, m) for d, m in ranked if not self._via_venue(m, head)]
             if ranked:
                 best = min(d for d, _ in ranked)
                 return self._from_mentions([m for d, m in ranked if d == best], 0.85)
         return NO_ACTORS
+
+    def _is_venue(self, tok: Token) -> bool:
+        """A meeting or its place ("summit", "sommet", "headquarters"): an actor named
+        in it ("the G20 summit", "NATO headquarters") is where something happened."""
+        return tok.lemma_.lower() in self.g.venue_nouns or tok.lower_ in self.g.venue_nouns
+
+    def _via_venue(self, m: ActorMention, head: Token) -> bool:
+        """Does the way from a mention up to ``head`` pass through a venue noun ("welcomed
+        the agreement at/of the G20 summit")?"""
+        span = self._doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            return False
+        tok, steps = span.root, 0
+        while tok.i != head.i and tok.head.i != tok.i and steps < 12:
+            tok, steps = tok.head, steps + 1
+            if tok.i != head.i and self._is_venue(tok):
+                return True
+        return False
 
     def _distance(self, m: ActorMention, head: Token, affiliation: bool = False) -> int:
         """Dependency steps from a mention up to ``head``, not counting conj/appos;
@@ -1326,6 +1546,11 @@ class _PredicateView:
         self._tok, self._syntax = tok, syntax
         kids = list(tok.children)
         self.children = {c.lower_ for c in kids} | {c.lemma_.lower() for c in kids}
+        # a pattern's particle ("fire OFF") is a particle, not a preposition ("fired
+        # missiles off the coast"), where the parse tells them apart
+        self.particles = (
+            {c.lower_ for c in kids if c.dep_ in L.particle} if L.particle else self.children
+        )
         self._cut = L.relcl | L.acl | L.advcl | L.ccomp | L.parataxis
         skip = L.subject | L.passive_subject | L.ccomp | L.advcl | L.parataxis | L.relcl
         self._heads = [
@@ -1379,7 +1604,7 @@ class _PredicateView:
     def has_cue(self, kind: str, cues: frozenset[str]) -> bool:
         """Could a pattern whose first requirement is ``kind`` match at all?"""
         if kind == "particle":
-            return bool(cues & self.children)
+            return bool(cues & self.particles)
         if kind == "object":
             return bool(cues & self.region.set)
         if kind == "subject":
@@ -1393,7 +1618,7 @@ class _PredicateView:
 
     def score(self, p: Pattern) -> int:
         """-1 if the pattern does not match, else how many of its words match exactly."""
-        if p.particle and p.particle not in self.children:
+        if p.particle and p.particle not in self.particles:
             return -1
         exact = 0
         for slot in p.objects:
@@ -1471,6 +1696,22 @@ def _contains(words: Sequence[str], phrase: Phrase) -> bool:
 
 
 # ---------------------------------------------------------------------- helpers
+def _dateline_bounds(doc: Doc) -> tuple[int, int]:
+    """Offsets of the dateline (``ww_dateline``); (0, 0) when there is none."""
+    dateline = doc._.get("ww_dateline") if doc.has_extension("ww_dateline") else None
+    span = getattr(dateline, "span", None)
+    return (span.start, span.end) if span is not None else (0, 0)
+
+
+def _state_apparatus(actor: Actor) -> bool:
+    """A state, or its government, military, police, intelligence, courts or
+    legislature (or one of their officials), by the actor's CAMEO code."""
+    code = actor.cameo or ""
+    if actor.type == "state":
+        return len(code) == 3
+    return code[3:6] in ("GOV", "MIL", "COP", "SPY", "JUD", "LEG")
+
+
 def _inside(tok: Token, span: Span) -> bool:
     return span.start <= tok.i < span.end
 

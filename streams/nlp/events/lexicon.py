@@ -168,6 +168,8 @@ class Grammar:
     realized_marks: frozenset[str] = frozenset()  # after, when, après que
     purpose_marks: frozenset[str] = frozenset()  # to, pour, afin de
     without: frozenset[str] = frozenset()  # sans, without
+    negative_determiners: frozenset[str] = frozenset()  # no, aucun: "no aid" is no event
+    venue_nouns: frozenset[str] = frozenset()  # summit, sommet: "at the G20 summit" is where
     light_verbs: frozenset[str] = frozenset()
     cessation: frozenset[str] = frozenset()  # stop, suspend, cesser: undo what follows
     container_nouns: frozenset[str] = frozenset()  # campagne (de bombardements), series
@@ -522,6 +524,8 @@ def _grammar(raw: Mapping[str, Any]) -> Grammar:
         realized_marks=words("realized_marks"),
         purpose_marks=words("purpose_marks"),
         without=words("without"),
+        negative_determiners=words("negative_determiners"),
+        venue_nouns=words("venue_nouns"),
         light_verbs=words("light_verbs"),
         cessation=words("cessation"),
         container_nouns=words("container_nouns"),

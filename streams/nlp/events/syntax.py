@@ -103,6 +103,8 @@ FR = Labels(
 
 LABELS = {"en": EN, "fr": FR}
 
+# dependents a negative determiner hangs on ("no/det aid", "aucune/det aide")
+_DET_DEPS = frozenset({"det", "neg", "advmod", "amod", "nummod", "det:qty", "quantmod"})
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")
 # French future / conditional endings on the future stem (infinitive, -re verbs lose the e)
 _FR_FUTURE = ("ai", "as", "a", "ons", "ez", "ont")
@@ -312,6 +314,16 @@ class Syntax:
             # "n'ont eu qu'un entretien": restrictive ne … que, not a negation
             return not any(t.lower_ in ("que", "qu'") for t in doc[verb.i : verb.right_edge.i + 1])
         return False
+
+    def is_negated_noun(self, noun: Token) -> bool:
+        """'no aid', 'aucune aide', 'without aid', 'sans aide': the phrase says the thing
+        it names is not there, so it is no event (and no topic)."""
+        g = self.grammar
+        if any(c.lower_ in g.negative_determiners and c.dep_ in _DET_DEPS for c in noun.children):
+            return True
+        if self.language == "en":
+            return noun.dep_ in self.labels.pobj and noun.head.lower_ in g.without
+        return any(c.dep_ == "case" and c.lower_ in g.without for c in noun.children)
 
     def verb_tense(self, verb: Token) -> str | None:
         """FR future/conditional from morphology or, where the tagger misses it, the form."""
