@@ -21,6 +21,8 @@ class AppTopics:
 
     raw: faust.TopicT
     stories_stage: faust.TopicT
+    alerts_stage: faust.TopicT
+    mentions_stage: faust.TopicT
     enriched: faust.TopicT
     alerts: faust.TopicT
     actor_mentions: faust.TopicT
@@ -45,6 +47,8 @@ def _bind_topics(app: faust.App, settings: Settings) -> AppTopics:
         # malformed message becomes a dead letter instead of a codec crash.
         raw=bind(topics.RAW_ARTICLES, "raw"),
         stories_stage=bind(topics.STORIES_STAGE, "orjson"),
+        alerts_stage=bind(topics.ALERTS_STAGE, "orjson"),
+        mentions_stage=bind(topics.MENTIONS_STAGE, "orjson"),
         enriched=bind(topics.ARTICLES_ENRICHED, "orjson"),
         alerts=bind(topics.ALERTS, "orjson"),
         actor_mentions=bind(topics.ACTOR_MENTIONS, "orjson"),
@@ -95,4 +99,9 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-app = create_app(load_settings())
+def __getattr__(name: str) -> faust.App:
+    """``streams.app.app`` for ``faust -A streams.app``, built on first use, not on import."""
+    if name == "app":
+        globals()["app"] = create_app(load_settings())
+        return globals()["app"]
+    raise AttributeError(name)

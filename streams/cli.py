@@ -149,12 +149,15 @@ def worker(ctx: click.Context, web_port: int | None, loglevel: str | None) -> No
     if web_port:
         settings = settings.replace(web_port=web_port)
         os.environ["WIREWATCH_WEB_PORT"] = str(web_port)
-    _ensure_topics(settings, ensure_topics)
     from faust.worker import Worker
 
     from .app import create_app
 
-    app = create_app(settings)
+    try:  # before touching Kafka: bad rules or a public bind without a token fail at once
+        app = create_app(settings)
+    except (ConfigError, ValueError) as exc:
+        raise Fail(str(exc)) from None
+    _ensure_topics(settings, ensure_topics)
     Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
 
 
@@ -279,6 +282,39 @@ def codecs_dumps_pretty(value) -> str:
     import orjson
 
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+
+
+# -- bench ----------------------------------------------------------------------
+@main.command("bench")
+@click.option("--quick", is_flag=True, help="Smoke-sized run: every figure, tiny inputs.")
+@click.option("--articles", type=int, default=None,
+              help="Articles per throughput run and for the bare-spaCy ceiling (default 1000).")
+@click.option("--transport-messages", type=int, default=None,
+              help="5 KB messages for the transport test (default 20000).")
+@click.option("--latency-seconds", type=float, default=None, help="Paced load (default 30).")
+@click.option("--soak-minutes", type=float, default=None, help="Soak duration (default 2).")
+@click.option("--soak-articles", type=int, default=None,
+              help="Stop the soak after this many articles (alone: within 30 minutes).")
+@click.option("--seed", type=int, default=None, help="Corpus seed (default 7).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default bench/results/<timestamp>/).")
+@click.option("--profile", is_flag=True, help="cProfile worker-1 and the offline Enricher.")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.pass_context
+def bench_cmd(ctx: click.Context, no_progress: bool, **options) -> None:
+    """Benchmark on a real broker: ratios to bare spaCy and bare aiokafka, scaling, latency, soak.
+
+    Starts its own broker on free ports unless KAFKA_BOOTSTRAP_SERVERS is set. Writes
+    results.json, results.md and plot.png and prints the table.
+    """
+    try:
+        from bench.cli import run_cli
+    except ImportError:
+        raise Fail(
+            "`wirewatch bench` runs from a source checkout (bench/ beside streams/); "
+            "install it with: pip install -e '.[bench]'"
+        ) from None
+    sys.exit(run_cli(_settings(ctx), progress=not no_progress, **options))
 
 
 # -- demo -----------------------------------------------------------------------

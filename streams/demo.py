@@ -185,7 +185,9 @@ def _stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 def _where_to_look(settings: Settings, worker_log: Path) -> str:
     return (
         "\n• all sample articles are through. Where to look:\n"
+        f"    http://{settings.web_host}:{settings.web_port}/   # the live dashboard\n"
         "    wirewatch tail articles-enriched     # the full records\n"
+        "    wirewatch alerts tail                # alerts, readably\n"
         "    wirewatch tail dead-letter           # anything rejected, with the reason\n"
         f"    worker log: {worker_log}\n"
         "  Still following new output — ingest more with `wirewatch ingest FILE`; "

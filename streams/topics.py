@@ -85,9 +85,31 @@ STORIES_STAGE = TopicSpec(
     retention_ms=3 * 24 * 3600 * 1000,
 )
 
+ALERTS_STAGE = TopicSpec(
+    "alerts-stage",
+    "alert id",
+    None,
+    "Internal: rule matches re-keyed by alert id, so each alert's state lives on one "
+    "partition of the alert-state table.",
+    internal=True,
+    retention_ms=3 * 24 * 3600 * 1000,
+)
+
+MENTIONS_STAGE = TopicSpec(
+    "mentions-stage",
+    "actor id",
+    None,
+    "Internal: one record per (article, actor) keyed by actor id, so each actor's "
+    "windows live on one partition of the mention tables.",
+    internal=True,
+    retention_ms=7 * 24 * 3600 * 1000,
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     RAW_ARTICLES,
     STORIES_STAGE,
+    ALERTS_STAGE,
+    MENTIONS_STAGE,
     ARTICLES_ENRICHED,
     ALERTS,
     ACTOR_MENTIONS,

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 import faust
@@ -39,8 +38,6 @@ from ..timeutil import now_rfc3339
 
 log = logging.getLogger(__name__)
 
-STAGE_TOPIC = "alerts-stage"
-STAGE_RETENTION = timedelta(days=3)
 GC_EVERY_S = 60.0
 
 
@@ -118,16 +115,7 @@ class _StateCollector:
 
 def register(app: faust.App, topics: Any, settings: Settings) -> None:
     rules = load_rule_set(settings)
-    stage = app.topic(
-        settings.topic(STAGE_TOPIC),
-        key_type=bytes,
-        key_serializer="raw",
-        value_serializer="orjson",
-        partitions=settings.partitions,
-        replicas=settings.replication_factor,
-        retention=STAGE_RETENTION,
-        internal=True,  # Faust creates it (same partition count as the state table)
-    )
+    stage = topics.alerts_stage  # same partition count as the alert-state table
     # orjson keys: str keys come back as str after changelog recovery (raw gives bytes).
     schema = faust.Schema(key_type=str, key_serializer="orjson", value_serializer="orjson")
     states = app.Table("alert-state", default=None, partitions=settings.partitions, schema=schema)

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import faust
 
+from .. import metrics
 from ..alerts.sinks import DeliveryFailed, RetryPolicy, Sink, build_sinks, deliver_with_retries
 from ..codecs import dumps
 from ..config import Settings
@@ -138,7 +139,8 @@ async def _dead_letter(
     failure: DeliveryFailed,
     sink_name: str,
 ) -> None:
+    value = delivery_dead_letter(raw, ref, alert, failure)
     await topics.dead_letter.send(
-        key=f"{ref.topic}/{ref.partition}/{ref.offset}/{sink_name}".encode(),
-        value=delivery_dead_letter(raw, ref, alert, failure),
+        key=f"{ref.topic}/{ref.partition}/{ref.offset}/{sink_name}".encode(), value=value,
     )
+    metrics.dead_letter(value["reason"], topics.dead_letter.get_topic_name())

