@@ -27,8 +27,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps an event loop marked as running in
+    this thread while it is open, which would break asyncio.run() in later tests."""
     if not CHROMIUM.exists() and not shutil.which("chromium"):
         pytest.skip("chromium is not installed (Debian package `chromium`; .ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
