@@ -86,6 +86,9 @@ class Settings:
     # (original bytes, base64 when needed) still fits.
     transport_max_bytes: int = 32 * 1024 * 1024
     max_text_chars: int = 200_000
+    # Per-batch NLP budget, enforced on an estimate from text length (see records.Limits).
+    nlp_batch_seconds: float = 10.0
+    nlp_chars_per_second: float = 20_000.0
     # Comma-separated ISO 639-1 codes the language identifier may answer; empty = built-in list.
     language_candidates: str = ""
     worker_datadir: Path | None = None  # default: <home>/worker/<app_id>

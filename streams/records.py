@@ -59,6 +59,15 @@ class Rejection:
 class Limits:
     max_message_bytes: int = 4_000_000
     max_text_chars: int = 200_000
+    # Per-batch NLP time budget. NLP time is estimated from text length at a fixed,
+    # conservative rate (deterministic: the same article is judged the same everywhere);
+    # batches are split to fit the budget, and an article that alone would exceed it is
+    # rejected (reason nlp_budget_exceeded) rather than stalling its partition.
+    nlp_batch_seconds: float = 10.0
+    nlp_chars_per_second: float = 20_000.0
+
+    def nlp_seconds(self, text: str) -> float:
+        return len(text) / self.nlp_chars_per_second
 
 
 def _reject(

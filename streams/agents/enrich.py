@@ -30,7 +30,12 @@ log = logging.getLogger(__name__)
 def build_enricher(settings: Settings) -> Enricher:
     candidates = tuple(c.strip() for c in settings.language_candidates.split(",") if c.strip())
     return Enricher(
-        limits=Limits(settings.max_message_bytes, settings.max_text_chars),
+        limits=Limits(
+            settings.max_message_bytes,
+            settings.max_text_chars,
+            settings.nlp_batch_seconds,
+            settings.nlp_chars_per_second,
+        ),
         language_candidates=candidates,
     )
 

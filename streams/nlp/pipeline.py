@@ -215,29 +215,41 @@ class Enricher:
         """Enrich a batch of raw message values; order of ``enriched`` follows input."""
         started = time.perf_counter()
         result = BatchResult()
-        articles: list[tuple[RawArticle, LanguageGuess]] = []
-        originals: dict[str, bytes] = {}
+        articles: list[tuple[RawArticle, LanguageGuess, bytes]] = []
+        budget = self.limits.nlp_batch_seconds
         for value, ref in messages:
             decoded = decode_raw(value, ref, self.limits)
             if isinstance(decoded, Rejection):
                 result.rejected.append(decoded)
                 continue
             guess = self.detector.detect(decoded.text, decoded.title, decoded.language)
-            articles.append((decoded, guess))
-            originals[decoded.id] = value or b""
+            if guess.language in self.nlps and self.limits.nlp_seconds(decoded.text) > budget:
+                result.rejected.append(
+                    Rejection(
+                        "nlp_budget_exceeded",
+                        f"text of {len(decoded.text):,} characters would need about "
+                        f"{self.limits.nlp_seconds(decoded.text):.1f}s of NLP; the per-batch "
+                        f"budget is {budget:g}s (nlp_batch_seconds)",
+                        "validate",
+                        ref,
+                        value or b"",
+                        decoded.id,
+                    )
+                )
+                continue
+            articles.append((decoded, guess, value or b""))
 
-        docs: dict[int, Doc | None] = {}
+        docs: dict[int, Doc | Rejection] = {}
         nlp_started = time.perf_counter()
         for lang, nlp in self.nlps.items():
-            idx = [i for i, (_, g) in enumerate(articles) if g.language == lang]
-            if not idx:
-                continue
-            batch = [articles[i][0] for i in idx]
-            for i, doc in zip(idx, self._pipe(nlp, batch, originals), strict=True):
-                docs[i] = doc
+            idx = [i for i, (_, g, _) in enumerate(articles) if g.language == lang]
+            for chunk in self._within_budget(idx, articles):
+                batch = [(articles[i][0], articles[i][2]) for i in chunk]
+                for i, doc in zip(chunk, self._pipe(nlp, batch), strict=True):
+                    docs[i] = doc
         result.seconds_nlp = time.perf_counter() - nlp_started
 
-        for i, (article, guess) in enumerate(articles):
+        for i, (article, guess, original) in enumerate(articles):
             doc = docs.get(i)
             if isinstance(doc, Rejection):
                 result.rejected.append(doc)
@@ -246,7 +258,7 @@ class Enricher:
                 record = self.to_record(article, guess, doc)
             except Exception as exc:  # a bug in a component must not lose the article
                 log.exception("export failed for article %s", article.id)
-                result.rejected.append(_failed(article, originals[article.id], exc))
+                result.rejected.append(_failed(article, original, exc))
                 continue
             result.enriched.append(
                 Enriched(
@@ -261,20 +273,34 @@ class Enricher:
         result.seconds_total = time.perf_counter() - started
         return result
 
-    def _pipe(
-        self, nlp: Language, articles: list[RawArticle], originals: dict[str, bytes]
-    ) -> list[Doc | Rejection]:
+    def _within_budget(self, idx: list[int], articles: list) -> list[list[int]]:
+        """Split one language's articles into runs whose estimated NLP time fits the budget."""
+        chunks: list[list[int]] = []
+        current: list[int] = []
+        spent = 0.0
+        for i in idx:
+            cost = self.limits.nlp_seconds(articles[i][0].text)
+            if current and spent + cost > self.limits.nlp_batch_seconds:
+                chunks.append(current)
+                current, spent = [], 0.0
+            current.append(i)
+            spent += cost
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def _pipe(self, nlp: Language, batch: list[tuple[RawArticle, bytes]]) -> list[Doc | Rejection]:
         try:
-            docs = [_make_doc(nlp, a) for a in articles]
+            docs = [_make_doc(nlp, article) for article, _ in batch]
             return list(nlp.pipe(docs, batch_size=max(len(docs), 1)))
         except Exception:
             log.exception("batch NLP failed; retrying article by article")
         out: list[Doc | Rejection] = []
-        for article in articles:
+        for article, original in batch:
             try:
                 out.append(nlp(_make_doc(nlp, article)))
             except Exception as exc:
-                out.append(_failed(article, originals[article.id], exc))
+                out.append(_failed(article, original, exc))
         return out
 
     def to_record(
