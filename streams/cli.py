@@ -287,17 +287,33 @@ def codecs_dumps_pretty(value) -> str:
 # -- bench ----------------------------------------------------------------------
 @main.command("bench")
 @click.option("--quick", is_flag=True, help="Smoke-sized run: every figure, tiny inputs.")
-@click.option("--articles", type=int, default=None,
-              help="Articles per throughput run and for the bare-spaCy ceiling (default 1000).")
-@click.option("--transport-messages", type=int, default=None,
-              help="5 KB messages for the transport test (default 20000).")
+@click.option(
+    "--articles",
+    type=int,
+    default=None,
+    help="Articles per throughput run and for the bare-spaCy ceiling (default 600).",
+)
+@click.option(
+    "--transport-messages",
+    type=int,
+    default=None,
+    help="5 KB messages for the transport test (default 20000).",
+)
 @click.option("--latency-seconds", type=float, default=None, help="Paced load (default 30).")
 @click.option("--soak-minutes", type=float, default=None, help="Soak duration (default 2).")
-@click.option("--soak-articles", type=int, default=None,
-              help="Stop the soak after this many articles (alone: within 30 minutes).")
+@click.option(
+    "--soak-articles",
+    type=int,
+    default=None,
+    help="Stop the soak after this many articles (alone: within 30 minutes).",
+)
 @click.option("--seed", type=int, default=None, help="Corpus seed (default 7).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default bench/results/<timestamp>/).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default bench/results/<timestamp>/).",
+)
 @click.option("--profile", is_flag=True, help="cProfile worker-1 and the offline Enricher.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @click.pass_context

@@ -1,0 +1,121 @@
+"""A bench-only Faust app: the enrich agent's shape with the NLP taken out.
+
+It measures what Faust costs when it moves articles: the same ``faust.App``
+settings as ``streams/app.py`` (acks, linger, fetch and request sizes), the raw
+topic read as bytes, values decoded with orjson in the NLP thread pool exactly
+where ``enrich_batch`` would run, ``stream.take_events(batch_size, within=…)``
+batching, and one ``topic.send`` per record through the registered orjson codec,
+with the same timestamp and header. Divided by a bare aiokafka loop doing the same
+decode/encode work, it says how much of the transport ceiling Faust keeps.
+
+Run as ``python -m bench.passthrough`` with ``WIREWATCH_*`` settings and
+``BENCH_SRC``/``BENCH_DST`` topic names in the environment (``bench.transport``
+does this). For experiments, ``BENCH_FAUST_OVERRIDES`` (a JSON object of
+``faust.App`` settings, e.g. ``{"producer_max_batch_size": 1048576}``) and
+``BENCH_PASSTHROUGH_EXECUTOR=0`` (decode on the event loop) change this app only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import faust
+import orjson
+
+from streams import codecs
+from streams.config import Settings, load_settings
+from streams.kafka_clients import faust_credentials
+from streams.timeutil import now_rfc3339
+
+
+def decode_batch(values: list[bytes | None]) -> list[Any]:
+    """Where the enrich agent calls ``enrich_batch``: parse every value (no NLP)."""
+    return [orjson.loads(v) if v else None for v in values]
+
+
+def create_passthrough_app(
+    settings: Settings,
+    src: str,
+    dst: str,
+    overrides: dict[str, Any] | None = None,
+    use_executor: bool = True,
+) -> faust.App:
+    """The worker's App configuration (kept in step with ``streams.app.create_app``)."""
+    codecs.register()
+    settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
+    conf: dict[str, Any] = {
+        "broker": "kafka://" + settings.bootstrap.replace(",", ";"),
+        "broker_credentials": faust_credentials(settings),
+        "key_serializer": "raw",
+        "value_serializer": "orjson",
+        "datadir": str(settings.worker_dir),
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication_factor,
+        "producer_acks": -1,
+        "producer_linger": 0.005,
+        "producer_max_request_size": settings.transport_max_bytes,
+        "consumer_max_fetch_size": settings.transport_max_bytes,
+        "broker_max_poll_interval": 300.0,
+        "web_enabled": False,  # not on the message path; avoids a port per run
+    }
+    app = faust.App(settings.app_id, **{**conf, **(overrides or {})})
+    source = app.topic(
+        src,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+        internal=False,
+    )
+    sink = app.topic(
+        dst,
+        key_type=bytes,
+        key_serializer="raw",
+        value_serializer="orjson",
+        partitions=settings.partitions,
+        internal=False,
+    )
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-passthrough")
+
+    @app.agent(source, name="passthrough")
+    async def passthrough(stream: faust.StreamT) -> None:
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
+            raw = [e.message.value for e in events]
+            if use_executor:
+                values = await loop.run_in_executor(executor, decode_batch, raw)
+            else:
+                values = decode_batch(raw)
+            enriched_at = now_rfc3339().encode()
+            for event, value in zip(events, values, strict=True):
+                ts = event.message.timestamp
+                await sink.send(
+                    key=event.message.key,
+                    value=value,
+                    timestamp=ts or None,
+                    headers={"wirewatch-enriched-at": enriched_at},
+                )
+
+    return app
+
+
+def main() -> None:
+    from faust.worker import Worker
+
+    settings = load_settings()
+    app = create_passthrough_app(
+        settings,
+        os.environ["BENCH_SRC"],
+        os.environ["BENCH_DST"],
+        overrides=orjson.loads(os.environ.get("BENCH_FAUST_OVERRIDES") or "{}"),
+        use_executor=os.environ.get("BENCH_PASSTHROUGH_EXECUTOR", "1") != "0",
+    )
+    Worker(app, loglevel="warning", quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

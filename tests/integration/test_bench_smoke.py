@@ -1,0 +1,57 @@
+"""``wirewatch bench`` runs end to end on a tiny input against the session broker.
+
+This checks that the benchmark works and reports every figure — never how fast
+anything was: machines are shared, so a timing or a ratio threshold here would
+only measure the neighbours. The numbers themselves belong in bench/results/.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bench.run import REQUIRED_FIGURES, BenchOptions, run_bench
+from streams.config import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) -> None:
+    opts = BenchOptions.quick(
+        out=tmp_path / "bench",
+        progress=False,
+        articles=12,
+        transport_messages=600,
+        latency_seconds=3.0,
+        soak_seconds=5.0,
+        warmup=4,
+    )
+    _, out = run_bench(kafka_settings, opts, start_broker=False)
+
+    result = orjson.loads((out / "results.json").read_bytes())
+    figures = result["figures"]
+    for name in REQUIRED_FIGURES:
+        value = figures.get(name)
+        assert isinstance(value, int | float), f"{name} missing: {value!r}"
+        assert math.isfinite(value) and value > 0, f"{name} = {value!r}"
+    # produce → alert is a figure too, but "unavailable" is a valid answer.
+    assert figures["latency_alert_p99_ms"] is None or figures["latency_alert_p99_ms"] > 0
+    assert result["errors"] == []
+
+    machine = result["machine"]
+    assert machine["cores"] >= 1 and machine["cpu_model"] and machine["python"]
+    assert machine["packages"]["spacy"] and machine["packages"]["faust-streaming"]
+    assert result["corpus"]["articles"] == 12 and result["corpus"]["chars"]["max"] > 0
+    assert set(result["corpus"]["languages"]) <= {"fr", "en"}
+    assert result["pipelines"]  # which pipes the ceiling (and the workers) ran
+
+    table = (out / "results.md").read_text()
+    assert "Enrichment efficiency" in table and "Soak" in table
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (out / "plot.png").stat().st_size > 0
