@@ -79,7 +79,10 @@ class Settings:
 
     # -- worker --------------------------------------------------------------
     batch_size: int = 32
-    batch_within: float = 0.5  # seconds to wait for a batch to fill
+    story_sweep_every: int = 1000  # articles between sweeps of the story index (expiry)
+    batch_within: float = 0.1  # seconds to wait for a batch to fill (latency vs batching)
+    producer_batch_bytes: int = 1_048_576
+    producer_linger_ms: float = 10.0
     max_message_bytes: int = 4_000_000  # largest raw article accepted (else dead letter)
     # What Kafka itself carries (topics we create, the local broker, every client). Larger
     # than max_message_bytes so an oversize article still arrives, and its dead letter

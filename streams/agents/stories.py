@@ -16,7 +16,7 @@ import faust
 
 from .. import metrics
 from ..config import Settings
-from ..nlp.clustering import assign_story, decode_signature, with_story
+from ..nlp.clustering import assign_story, decode_signature, expired, forget, with_story
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,21 @@ def register(app: faust.App, topics, settings: Settings) -> None:
 
     @app.agent(topics.stories_stage, name="stories")
     async def stories(stream: faust.StreamT) -> None:
+        watermark = 0  # newest event time seen: the index forgets what the window left behind
+        since_sweep = 0
         async for event in stream.events():
             value = event.value
             record = value["record"]
+            watermark = max(watermark, value["t"] or 0)
+            since_sweep += 1
+            if since_sweep >= settings.story_sweep_every:
+                # Here, inside the stream: a table delete needs the current event.
+                since_sweep = 0
+                gone = expired(articles, watermark)
+                for article_id in gone:
+                    forget(article_id, articles, buckets)
+                if gone:
+                    log.info("story index: forgot %d article(s) outside the window", len(gone))
             assignment = assign_story(
                 record["id"], decode_signature(value["sig"]), value["h"], value["t"],
                 articles, buckets,

@@ -77,6 +77,8 @@ class StoryStore(Protocol):
 
     def get(self, key: str, default: Any = None) -> Any: ...
     def __setitem__(self, key: str, value: Any) -> None: ...
+    def __delitem__(self, key: str) -> None: ...
+    def items(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +182,27 @@ def _add_to_buckets(article_id: str, keys: list[str], buckets: StoryStore) -> No
 def content_hash(text: str) -> str:
     """Identifies the exact text: equal for a re-delivery, different for any edit."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def expired(articles: StoryStore, watermark_ms: int) -> list[str]:
+    """Articles whose event time is more than the window behind ``watermark_ms``.
+
+    No later article can join their story (``assign_story`` ignores them), so they
+    only cost memory: the index stays bounded by the window, not by history.
+    """
+    return [aid for aid, entry in list(articles.items())
+            if entry and entry.get("t") is not None and watermark_ms - entry["t"] > WINDOW_MS]
+
+
+def forget(article_id: str, articles: StoryStore, buckets: StoryStore) -> None:
+    """Remove an article and its bucket memberships from the index."""
+    entry = articles.get(article_id)
+    if entry is None:
+        return
+    for key in band_keys(decode_signature(entry["sig"])):
+        members = [m for m in buckets.get(key) or () if m != article_id]
+        if members:
+            buckets[key] = members
+        elif buckets.get(key) is not None:
+            del buckets[key]
+    del articles[article_id]

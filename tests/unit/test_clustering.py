@@ -79,3 +79,20 @@ def test_same_id_with_new_text_is_a_correction_of_the_same_article():
     assert correction.story_id == first.story_id
     again = assign_story("a", signature(fixed), content_hash(fixed), 0, articles, buckets)
     assert again.version == 2  # a re-delivery of the correction is not a third version
+
+
+def test_the_index_forgets_articles_the_window_left_behind():
+    from streams.nlp.clustering import expired, forget
+
+    articles, buckets = _index()
+    assign_story("old", signature(WIRE), content_hash(WIRE), 0, articles, buckets)
+    assign_story("new", signature(OTHER), content_hash(OTHER), WINDOW_MS, articles, buckets)
+    assert expired(articles, WINDOW_MS + 1) == ["old"]
+    forget("old", articles, buckets)
+    assert set(articles) == {"new"}
+    assert all("old" not in members for members in buckets.values())
+    assert len(buckets) == 32  # only the new article's bands remain
+    # A copy of the forgotten article now starts a story of its own.
+    again = assign_story("copy", signature(EDITED), content_hash(EDITED), WINDOW_MS, articles,
+                         buckets)
+    assert again.new_story
