@@ -130,6 +130,8 @@ def register(app: faust.App, topics: Any, settings: Settings) -> None:
                 continue  # not an enriched record; the enrich agent never writes one
             message = event.message
             ts_ms = int(message.timestamp * 1000) if message.timestamp else None
+            # Inline on purpose: ~0.15–0.3 ms of CPU with the native guards (README, "What a
+            # rule costs"); an executor hop costs ~0.05 ms more and frees no GIL time.
             result = match_article(record, rules, ts_ms)
             rule_errors.report(record["id"], result.errors)
             for match in result.matches:

@@ -83,6 +83,108 @@ CONTEXT_FIELDS: tuple[str, ...] = (
 )
 
 
+# The static type of every field, which ``build_context`` guarantees (tests check it on every
+# record they build): the native guards (``guards.py``) are only exact because of it. A type
+# is "string", "int", "double" or "bool", ("list", <type>), or a record {field: type}.
+ACTOR_TYPE: dict[str, Any] = {
+    "id": "string",
+    "name": "string",
+    "type": "string",
+    "cameo": "string",
+    "country": "string",
+    "roles": ("list", "string"),
+    "known": "bool",
+}
+QUOTE_TYPE: dict[str, Any] = {
+    "kind": "string",
+    "index": "int",
+    "text": "string",
+    "direct": "bool",
+    "speakers": ("list", "string"),
+    "speaker": ("list", ACTOR_TYPE),
+    "speaker_roles": ("list", "string"),
+    "speaker_cameo": ("list", "string"),
+    "speaker_countries": ("list", "string"),
+    "cue": "string",
+    "confidence": "double",
+    "paragraph": "int",
+    "in_lead": "bool",
+}
+EVENT_TYPE: dict[str, Any] = {
+    "kind": "string",
+    "index": "int",
+    "code": "string",
+    "root": "string",
+    "label": "string",
+    "quad_class": "int",
+    "goldstein": "double",
+    "plover": "string",
+    "confidence": "double",
+    "source": ("list", ACTOR_TYPE),
+    "target": ("list", ACTOR_TYPE),
+    "source_actors": ("list", "string"),
+    "target_actors": ("list", "string"),
+    "source_cameo": ("list", "string"),
+    "target_cameo": ("list", "string"),
+    "source_roles": ("list", "string"),
+    "target_roles": ("list", "string"),
+    "source_countries": ("list", "string"),
+    "target_countries": ("list", "string"),
+    "trigger": "string",
+    "sentence": "string",
+    "paragraph": "int",
+    "in_lead": "bool",
+    "has_quote": "bool",
+    "quote": QUOTE_TYPE,
+}
+_STRINGS = ("list", "string")
+CONTEXT_TYPES: dict[str, Any] = {
+    **dict.fromkeys(
+        ("id", "language", "source", "title", "url", "published_at", "text", "story_id"), "string"
+    ),
+    "story_new": "bool",
+    "actors": _STRINGS,
+    "actor_details": ("list", ACTOR_TYPE),
+    "cameo": _STRINGS,
+    "roles": _STRINGS,
+    "actor_countries": _STRINGS,
+    "events": ("list", EVENT_TYPE),
+    "event_codes": _STRINGS,
+    "event_roots": _STRINGS,
+    "quad_classes": ("list", "int"),
+    "quotes": ("list", QUOTE_TYPE),
+    "quote_speakers": _STRINGS,
+    "topics": _STRINGS,
+    "topic_countries": _STRINGS,
+    "main_topic": "string",
+    "themes": _STRINGS,
+    "places": _STRINGS,
+    "place_countries": _STRINGS,
+    "dateline_place": "string",
+    "dateline_country": "string",
+    # "lists" is the rule files' named lists: constants, typed per list when rules load.
+}
+
+
+def conforms(value: Any, kind: Any) -> bool:
+    """Whether ``value`` has the static type ``kind`` (bool is not an int here, as in CEL)."""
+    if kind == "string":
+        return type(value) is str
+    if kind == "int":
+        return type(value) is int
+    if kind == "double":
+        return type(value) is float
+    if kind == "bool":
+        return type(value) is bool
+    if isinstance(kind, tuple):
+        return type(value) is list and all(conforms(v, kind[1]) for v in value)
+    return (
+        type(value) is dict
+        and value.keys() == kind.keys()
+        and all(conforms(value[k], t) for k, t in kind.items())
+    )
+
+
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import celpy
-
 from ..timeutil import parse_rfc3339
 from .context import build_context, topic_names
 from .rules import MAX_PAIR_ACTORS, Rule, RuleSet
@@ -118,11 +116,11 @@ def match_article(
 ) -> MatchResult:
     """Evaluate every rule on one enriched record (pure; a rule error is a value)."""
     context = build_context(record, rules.lists)
-    activation = celpy.json_to_cel(context)
+    article = rules.article(context)
     result = MatchResult()
     t = event_time_ms(record, fallback_time_ms)
     for rule in rules.rules:
-        outcome = rule.evaluate(activation)
+        outcome = rule.evaluate(article)
         if outcome.error:
             result.errors.append((rule.id, outcome.error))
             continue

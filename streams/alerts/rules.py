@@ -23,23 +23,33 @@ selects at least one event or quote; the evidence supplies the alert's statement
 actors. Everything is checked when the files are loaded — YAML shape, CEL syntax,
 names and fields (against the context's documented shape), result types on a probe
 article — and every problem is reported with its file and line (``RuleError``).
+
+Evaluation: each expression's native guard (``guards.py``) decides first; cel-python runs
+only for what the guard cannot decide, on CEL values made per article for the fields the
+program reads (``Article``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import celpy
+import lark
 import yaml
 from celpy import celtypes
 
 from .context import CONTEXT_FIELDS, PROBE_RECORD, build_context
+from .guards import Guard, condition_guard, evidence_guard
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.yaml")
 
@@ -159,6 +169,9 @@ class Rule:
     file: str
     line: int
     programs: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # Per expression: the native guard (see guards.py) and the context fields CEL reads.
+    guards: dict[str, Guard] = field(repr=False, compare=False, default_factory=dict)
+    names: dict[str, frozenset[str]] = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -183,22 +196,88 @@ class Rule:
             out[language] = self.titles[language]
         return out
 
-    def evaluate(self, activation: Any) -> Outcome:
-        """Run the compiled expressions on one article's CEL activation; never raises."""
+    def evaluate(self, article: Article) -> Outcome:
+        """Decide the rule on one article (native guards, then CEL); never raises."""
         try:
-            if not _is_true(self.programs["condition"].evaluate(activation)):
+            if not self._holds("condition", article):
                 return Outcome(False)
             evidence: list[dict[str, Any]] = []
             if "evidence" in self.programs:
-                evidence = from_cel(self.programs["evidence"].evaluate(activation))
+                evidence = self._evidence(article)
                 if not isinstance(evidence, list) or not evidence:
                     return Outcome(False)
             pairs: list[str] = []
             if "pairs" in self.programs:
-                pairs = [p for p in from_cel(self.programs["pairs"].evaluate(activation)) if p]
+                pairs = [p for p in from_cel(self._run("pairs", article)) if p]
             return Outcome(True, evidence, pairs)
         except Exception as exc:  # a CEL run-time error (e.g. type mismatch) on this article
             return Outcome(False, error=cel_error_message(exc))
+
+    def _holds(self, key: str, article: Article) -> bool:
+        guard = self.guards.get(key)
+        verdict = _check(guard, article.context)
+        if verdict is False:
+            return False  # a conjunct is false: so is the condition, error or not
+        if verdict and guard is not None and guard.exact:
+            return True
+        return _is_true(self._run(key, article))
+
+    def _evidence(self, article: Article) -> Any:
+        guard = self.guards.get("evidence")
+        verdict = _check(guard, article.context)
+        if verdict is False:
+            return []  # no item passes the guarded conjuncts: CEL would select nothing
+        if verdict and guard is not None and guard.select is not None:
+            try:
+                return guard.select(article.context)
+            except Exception:  # pragma: no cover - as for _check
+                log.exception("alert guard failed; falling back to CEL")
+        return from_cel(self._run("evidence", article))
+
+    def _run(self, key: str, article: Article) -> Any:
+        value = self.programs[key].evaluate(article.cel(self.names[key]))
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+
+def _check(guard: Guard | None, context: Mapping[str, Any]) -> bool | None:
+    """A guard's verdict; None when there is none (or it failed, which it should not)."""
+    if guard is None:
+        return None
+    try:
+        return guard.check(context)
+    except Exception:  # pragma: no cover - the context's types rule this out; CEL decides
+        log.exception("alert guard failed; falling back to CEL")
+        return None
+
+
+class Article:
+    """One article being matched: its plain rule context, and its CEL values on demand.
+
+    A CEL value is made once per article and only for the fields a CEL program that
+    actually runs reads (most articles are decided by guards and need none); objects the
+    context shares (an actor in several events) are converted once.
+    """
+
+    __slots__ = ("_lists", "_memo", "_values", "context")
+
+    def __init__(self, context: Mapping[str, Any], lists: Any) -> None:
+        self.context = context
+        self._lists = lists
+        self._values: dict[str, Any] = {}
+        self._memo: dict[int, Any] = {}
+
+    def cel(self, names: Iterable[str]) -> dict[str, Any]:
+        out = {}
+        for name in names:
+            value = self._values.get(name)
+            if value is None:
+                is_lists = name == "lists"
+                value = self._lists if is_lists else _to_cel(self.context[name], self._memo)
+                self._values[name] = value
+            out[name] = value
+        return out
 
 
 @dataclass(frozen=True)
@@ -211,9 +290,13 @@ class RuleSet:
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 
-    def activation(self, record: Mapping[str, Any]) -> Any:
-        """The CEL activation (context converted to CEL values) for one enriched record."""
-        return celpy.json_to_cel(build_context(record, self.lists))
+    @cached_property
+    def _lists_cel(self) -> Any:
+        return celpy.json_to_cel(dict(self.lists))
+
+    def article(self, context: Mapping[str, Any]) -> Article:
+        """The per-article evaluation state for a context built with these rules' lists."""
+        return Article(context, self._lists_cel)
 
 
 # ---------------------------------------------------------------------------- CEL helpers
@@ -223,6 +306,31 @@ def _is_true(value: Any) -> bool:
     if isinstance(value, Exception):
         raise value
     return isinstance(value, celtypes.BoolType) and bool(value)
+
+
+def _to_cel(value: Any, memo: dict[int, Any]) -> Any:
+    """``celpy.json_to_cel`` for one context value, converting each shared list or map once."""
+    kind = type(value)
+    if kind is str:
+        return celtypes.StringType(value)
+    if kind is bool:
+        return celtypes.BoolType(value)
+    if kind is int:
+        return celtypes.IntType(value)
+    if kind is float:
+        return celtypes.DoubleType(value)
+    if kind is list or kind is dict:
+        found = memo.get(id(value))
+        if found is None:
+            if kind is list:
+                found = celtypes.ListType([_to_cel(v, memo) for v in value])
+            else:
+                found = celtypes.MapType(
+                    {celtypes.StringType(k): _to_cel(v, memo) for k, v in value.items()}
+                )
+            memo[id(value)] = found
+        return found
+    return celpy.json_to_cel(value)
 
 
 def from_cel(value: Any) -> Any:
@@ -322,16 +430,21 @@ class _Rules:
     lists: dict[str, list[Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     pending: list[tuple[dict[str, Any], Any, str, str]] = field(default_factory=list)
+    native: bool = True
 
 
-def load_rules(paths: Iterable[str | Path] = (), include_default: bool = True) -> RuleSet:
+def load_rules(
+    paths: Iterable[str | Path] = (), include_default: bool = True, native: bool = True
+) -> RuleSet:
     """Load the default pack (optional) then ``paths`` (files or directories of *.yaml).
 
     A user rule with the id of a default rule replaces it; ``{id: X, enabled: false}``
     switches a rule off; user lists replace default lists of the same name. Raises
     ``RuleError`` listing every problem found, each with its file and line.
+    ``native=False`` leaves every decision to cel-python (the reference the native
+    guards are tested against).
     """
-    acc = _Rules()
+    acc = _Rules(native=native)
     files: list[tuple[Path, str]] = []
     if include_default:
         files.append((DEFAULT_RULES_FILE, "default"))
@@ -478,6 +591,7 @@ def _add_rule(acc: _Rules, raw: Any, node: Any, file: str, layer: str) -> None:
         bad("description", "`description` must be text")
 
     programs: dict[str, Any] = {}
+    trees: dict[str, Any] = {}
     sources: dict[str, str | None] = {}
     for key, required in (("condition", True), ("evidence", False), ("pairs", False)):
         src = raw.get(key)
@@ -491,9 +605,9 @@ def _add_rule(acc: _Rules, raw: Any, node: Any, file: str, layer: str) -> None:
             sources[key] = None
             continue
         sources[key] = src
-        program = _compile(acc, key, src, _child(node, key), file, rid, problems)
-        if program is not None:
-            programs[key] = program
+        compiled = _compile(acc, key, src, _child(node, key), file, rid, problems)
+        if compiled is not None:
+            programs[key], trees[key] = compiled
     if sources.get("pairs") and (window is None or window.per != "actor_pair"):
         bad("pairs", "`pairs` only makes sense with `window: {per: actor_pair}`")
 
@@ -503,6 +617,7 @@ def _add_rule(acc: _Rules, raw: Any, node: Any, file: str, layer: str) -> None:
     if problems:
         acc.problems += problems
         return
+    guards, names = _native(acc, programs, trees)
     rule = Rule(
         id=rid,
         severity=severity,
@@ -516,6 +631,8 @@ def _add_rule(acc: _Rules, raw: Any, node: Any, file: str, layer: str) -> None:
         file=file,
         line=_line(node),
         programs=programs,
+        guards=guards,
+        names=names,
     )
     acc.rules[rid] = rule
     if enabled is False:
@@ -600,7 +717,8 @@ def _expression_line(node: Any, cel_line: int | None) -> int:
 
 def _compile(
     acc: _Rules, key: str, src: str, node: Any, file: str, rid: str, problems: list[Problem]
-) -> Any:
+) -> tuple[Any, Any] | None:
+    """(cel-python program, parse tree), or None with the problems recorded."""
     try:
         tree = acc.env.compile(src)
     except celpy.CELParseError as exc:
@@ -651,7 +769,7 @@ def _compile(
     if reasons:
         return None
     try:
-        return acc.env.program(tree)
+        return acc.env.program(tree), tree
     except Exception as exc:  # pragma: no cover - cel-python rejects at compile() first
         problems.append(Problem(file, _line(node), rid, f"`{key}`: {cel_error_message(exc)}"))
         return None
@@ -698,3 +816,40 @@ def _probe(
             items = from_cel(result)
             if not isinstance(items, list) or any(not isinstance(i, str) for i in items):
                 problems.append(Problem(file, where, rid, "`pairs` must be a list of actor ids"))
+
+
+def _context_names(tree: Any) -> frozenset[str]:
+    """Every context field a program may read: each identifier token that names one
+    (a superset — ``e.source`` counts ``source`` — so nothing it reads is left out)."""
+    tokens = tree.scan_values(lambda v: isinstance(v, lark.Token) and v.type == "IDENT")
+    return frozenset(str(t) for t in tokens) & frozenset(CONTEXT_FIELDS)
+
+
+def _native(
+    acc: _Rules, programs: dict[str, Any], trees: dict[str, Any]
+) -> tuple[dict[str, Guard], dict[str, frozenset[str]]]:
+    """Per expression: its native guard and the context fields its CEL program reads.
+
+    A guard is kept only if it agrees with CEL on the probe article (a cheap safety net;
+    the tests compare them on hundreds of generated articles).
+    """
+    names = {key: _context_names(tree) for key, tree in trees.items()}
+    guards: dict[str, Guard] = {}
+    if not acc.native:
+        return guards, names
+    derive = {"condition": condition_guard, "evidence": evidence_guard}
+    probe = build_context(PROBE_RECORD, acc.lists)
+    article = Article(probe, celpy.json_to_cel(dict(acc.lists)))
+    for key, make in derive.items():
+        guard = make(trees[key], acc.lists) if key in trees else None
+        if guard is None:
+            continue
+        value = programs[key].evaluate(article.cel(names[key]))
+        truth = _is_true(value) if key == "condition" else bool(from_cel(value))
+        verdict = guard.check(probe)
+        wrong_items = guard.select is not None and guard.select(probe) != from_cel(value)
+        if (guard.exact and verdict != truth) or (truth and not verdict) or wrong_items:
+            log.warning("alert guard for %s disagrees with CEL on the probe; not used", key)
+            continue
+        guards[key] = guard
+    return guards, names
