@@ -3,24 +3,28 @@
 Two agents, because Faust tables are partition-local and articles-enriched is
 keyed by article id:
 
-1. ``mentions-fanout`` reads articles-enriched and sends one contribution per
-   actor to the internal topic ``mentions-stage``, *keyed by actor id* (so every
-   contribution about an actor lands on the partition that owns it). Its table
-   ``mention-articles`` (article id → actors last fanned out) lets a correction
-   withdraw actors it no longer mentions (``streams.tables.fanout``).
-2. ``mentions-count`` reads mentions-stage in batches and applies each message to
-   ``MentionState`` (``streams.tables.state``): counts per actor, actor pair and
-   actor × country, quotes, watermarks. Then it publishes the changed windows to
-   the compacted public topic actor-mentions.
+1. ``mentions-fanout`` reads articles-enriched and sends the internal topic
+   ``mentions-stage`` one message per partition the article's actors live on
+   (an actor's partition is murmur2 of its id), holding the facts about those
+   actors. Its table ``mention-articles`` (article id → actors last fanned out)
+   lets a correction withdraw actors it no longer mentions
+   (``streams.tables.fanout``).
+2. ``mentions-count`` reads mentions-stage in batches and applies each batch to
+   ``MentionState`` (``streams.tables.state``): per actor and hour one bucket of
+   counts (minutes, hour, pairs, countries), per article and partition one
+   contribution, quotes, watermarks. It writes every key the batch changed once,
+   then publishes each changed window once to the compacted public topic
+   actor-mentions.
 
 Both tables are ordinary changelog-backed Faust tables with the in-memory store:
 on start or rebalance Faust replays the changelog, and ``MentionState`` is
 rebuilt from it. Writes are *awaited* sends to the changelog partition of the
-input message, in order — not ``table[key] = value``, whose buffered send can
-still be pending when Faust commits offsets — so that after a crash the
-changelog holds a prefix of the writes; ``MentionState`` relies on that to stay
-exact when the input is replayed. RocksDB is deliberately not used: its local
-writes can run ahead of the changelog after a crash (see README).
+input message, in the order ``MentionState`` gives them — not ``table[key] =
+value``, whose buffered send can still be pending when Faust commits offsets —
+so that after a crash the changelog holds a prefix of the writes;
+``MentionState`` relies on that to stay exact when the input is replayed.
+RocksDB is deliberately not used: its local writes can run ahead of the
+changelog after a crash (see README).
 """
 
 from __future__ import annotations
@@ -37,21 +41,19 @@ from .. import codecs, metrics
 from ..config import Settings
 from ..tables import queries
 from ..tables.fanout import fan_out
-from ..tables.state import Key, MentionState, derived_dirty, split_count_key
-from ..tables.windows import HOUR_MS, ONE_DAY_HOURLY, WINDOWS
+from ..tables.state import MentionState
+from ..tables.windows import HOUR_MS
 
 log = logging.getLogger(__name__)
 
+# Longest wait for a counting batch to fill: every window a batch changes is published
+# once, so a longer batch publishes less (a window's 24-hour family is 24 records).
+COUNT_WITHIN_S = 1.0
 
 
 def partition_for(key: str, partitions: int) -> int:
     """The partition Kafka's default partitioner gives a UTF-8 key (murmur2, as Java's)."""
     return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
-
-
-def mention_key(actor: str, window: str, start_ms: int) -> bytes:
-    """Key of an actor-mentions record: ``<actor>|<window>|<start_ms>``."""
-    return f"{actor}|{window}|{start_ms}".encode()
 
 
 @dataclass
@@ -95,9 +97,14 @@ def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
     # orjson keys: tuples come back as tuples after recovery (Faust turns lists into tuples).
     schema = faust.Schema(key_serializer="orjson", value_serializer="orjson")
     articles = app.Table("mention-articles", default=None, partitions=partitions, schema=schema)
-    counts = app.Table("mention-state", default=None, partitions=partitions, schema=schema)
+    # Not "mention-state": that table held the earlier one-key-per-window layout.
+    counts = app.Table("mention-counts", default=None, partitions=partitions, schema=schema)
+
+    def partition_of(actor: str) -> int:
+        return partition_for(actor, partitions)
+
     state = MentionState(
-        partition_of=lambda actor: partition_for(actor, partitions),
+        partition_of=partition_of,
         lateness_ms=int(settings.mentions_allowed_lateness * 1000),
         keep_ms={
             "1m": int(settings.mentions_keep_minutes * 1000),
@@ -132,9 +139,10 @@ def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
                 continue
             ts_ms = int(message.timestamp * 1000) if message.timestamp else None
             prev = articles.data.get(record["id"])
-            out = fan_out(record, message.offset, ts_ms, prev)
-            for actor, value in out.messages:
-                await _send(app, stage_name, actor.encode(), value, None)
+            out = fan_out(record, message.offset, ts_ms, prev, partition_of)
+            key = record["id"].encode()
+            for partition, value in out.messages:
+                await _send(app, stage_name, key, value, partition)
             if out.messages:
                 metrics.produced(stage_name, len(out.messages))
             if out.state is not None and out.state != prev:
@@ -165,59 +173,37 @@ def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
 
     @app.agent(stage, name="mentions-count")
     async def count(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(settings.mentions_batch_size, within=0.25):
-            dirty: set[Key] = set()
-            expired: list[Key] = []
-            for event in events:
-                message = event.message
-                applied = state.apply(message.partition, message.offset, event.value)
-                for w in applied.writes:
-                    await _write(app, counts, w.partition, w.key, w.value)
-                dirty |= applied.dirty
-                expired += applied.expired
-                metrics.MENTION_MESSAGES.labels(outcome=applied.outcome).inc()
-                if applied.outcome == "late":
-                    metrics.LATE_MENTIONS.inc()
+        stage_name = stage.get_topic_name()
+        mentions_topic = topics.actor_mentions.get_topic_name()
+        async for events in stream.take_events(settings.mentions_batch_size, COUNT_WITHIN_S):
+            applied = state.apply(
+                (event.message.partition, event.message.offset, event.value) for event in events
+            )
+            for w in applied.writes:
+                await _write(app, counts, w.partition, w.key, w.value)
+            metrics.consumed(stage_name, len(events))
+            for event, outcome in zip(events, applied.outcomes, strict=True):
+                metrics.MENTION_MESSAGES.labels(outcome=outcome.outcome).inc(
+                    len(outcome.actors) or 1
+                )
+                if outcome.outcome == "late":
+                    metrics.LATE_MENTIONS.inc(len(outcome.actors) or 1)
                     log.info(
-                        "late contribution not counted: actor %s, article %s (partition %d)",
-                        event.value.get("a"),
+                        "late contribution not counted: actors %s, article %s (partition %d)",
+                        ", ".join(outcome.actors),
                         event.value.get("id"),
-                        message.partition,
+                        event.message.partition,
                     )
-            metrics.consumed(stage.get_topic_name(), len(events))
-            await _publish(dirty, expired)
-
-    async def _send_mention(key: bytes, value: dict[str, Any] | None) -> None:
-        # None is a real tombstone (no value), not the JSON "null".
-        await _send(app, topics.actor_mentions.get_topic_name(), key, value, None)
-
-    async def _publish(dirty: set[Key], expired: list[Key]) -> None:
-        """Send the current value of every changed actor window to actor-mentions."""
-        actor_keys = {k for k in dirty if k[0] == "a"}
-        gone = {k for k in expired if k[0] == "a"}
-        sent = 0
-        for key in sorted(actor_keys | derived_dirty(actor_keys), key=str):
-            _, sub, size, start = split_count_key(key)
-            if key in gone:
-                continue
-            spec = WINDOWS[size]
-            if spec.name not in state.keep_ms and state.count("a", sub, spec, start) == (0, 0):
-                value = None  # a derived window with nothing left in it
-            else:
-                value = queries.window_update(state, sub[0], spec, start)
-            await _send_mention(mention_key(sub[0], size, start), value)
-            sent += 1
-        for key in gone:
-            _, sub, size, start = split_count_key(key)
-            await _send_mention(mention_key(sub[0], size, start), None)
-            sent += 1
-            if size == "1h":  # derived windows whose every hour has now expired
-                for s in ONE_DAY_HOURLY.starts(start):
-                    if state.count("a", sub, ONE_DAY_HOURLY, s) == (0, 0):
-                        await _send_mention(mention_key(sub[0], ONE_DAY_HOURLY.name, s), None)
-                        sent += 1
-        if sent:
-            metrics.produced(topics.actor_mentions.get_topic_name(), sent)
+                elif outcome.outcome == "invalid":  # e.g. left by an earlier version
+                    log.warning("stage message of another format ignored: %r", event.value)
+            # After the writes: a crash before the offsets are committed replays the
+            # batch, and replayed messages mark their windows changed again.
+            records = queries.updates(state, applied.changed, applied.expired)
+            for key, value in records:
+                # None is a real tombstone (no value), not the JSON "null".
+                await _send(app, mentions_topic, key.encode(), value, None)
+            if records:
+                metrics.produced(mentions_topic, len(records))
 
     @app.timer(5.0)
     async def _gauges() -> None:

@@ -1,16 +1,21 @@
-"""Enriched article → one contribution per actor, re-keyed by actor id (no I/O).
+"""Enriched article → one contribution per counting partition it touches (no I/O).
 
 articles-enriched is keyed by article id, but Faust tables are partition-local,
 so counting per actor needs every article's facts about actor ``a`` on the
 partition that owns ``a``. The first stage turns each enriched record into one
-message per actor (key = actor id) on an internal topic; the second stage counts.
+message per *partition* of the internal topic (the partition Kafka's default
+partitioner gives each actor id), holding the article's facts for the actors
+that partition owns, plus the article's whole actor list (their partners) and
+countries; the second stage counts. One message per partition, not per actor:
+an article names ~15 actors, and per-message overhead dominated both stages.
 
 Corrections: a later record with the same article id supersedes the earlier one
 (its ``version`` — its articles-enriched offset, monotonic per article because
-the topic is keyed by article id — is higher). An actor that the correction no
-longer mentions must have its contribution withdrawn on *its* partition, which
-only the first stage can know, so the first stage keeps, per article, the actors
-of the version it last fanned out (``ArticleState``) and sends a retraction.
+the topic is keyed by article id — is higher). A partition that the correction
+no longer touches must have its contribution withdrawn, which only the first
+stage can know, so the first stage keeps, per article, the actors of the version
+it last fanned out (``ArticleState``) and sends that partition a message with
+no actors (a retraction).
 
 Replays are safe by construction: every message carries the version, and the
 counting stage ignores versions it has already applied. When a crash makes the
@@ -20,7 +25,7 @@ first stage see a version again, ``prev`` keeps the actors of the version
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +101,8 @@ def _quotes_by_speaker(record: Mapping[str, Any], t_ms: int) -> dict[str, list[d
 class FanOut:
     """What the first stage does for one enriched record."""
 
-    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (actor id, value)
+    # (stage partition, value), one per partition touched, in partition order
+    messages: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     state: dict[str, Any] | None = None  # new ArticleState to store (None: store nothing)
     skipped: str | None = None  # why nothing was done: "stale" | "no_event_time"
 
@@ -106,11 +112,17 @@ def fan_out(
     version: int,
     record_ts_ms: int | None,
     prev: Mapping[str, Any] | None,
+    partition_of: Callable[[str], int],
 ) -> FanOut:
     """Messages for the counting stage, given the article's previous state ``prev``.
 
     ``prev`` is ``{"v": version, "actors": [...], "prev": [...]}`` as returned in
-    ``FanOut.state`` for an earlier record of the same article (or None).
+    ``FanOut.state`` for an earlier record of the same article (or None). A
+    message is ``{"id", "v", "t", "all", "n", "c", "a"}``: article id, version,
+    event time, every actor id of the article in order of first mention and
+    their names, its countries, and ``a`` = {actor: {"w": mentions, "m": display
+    metadata, "q": quotes}} for the actors of that partition — empty in a
+    retraction.
     """
     if prev is not None and prev["v"] > version:
         return FanOut(skipped="stale")  # superseded: the later version did everything
@@ -126,38 +138,40 @@ def fan_out(
     if t_ms is None and not before:
         return FanOut(skipped="no_event_time")
     article_id = str(record.get("id"))
-    countries = _countries(record)
     quotes = _quotes_by_speaker(record, t_ms) if t_ms is not None else {}
-    out = FanOut()
+    local: dict[int, dict[str, Any]] = {}
     for actor_id, actor in actors.items():
         mentions = actor.get("mentions")
-        partners = sorted(a for a in actors if a != actor_id)
-        out.messages.append(
-            (
-                actor_id,
-                {
-                    "a": actor_id,
-                    "id": article_id,
-                    "v": version,
-                    "t": t_ms,
-                    "w": len(mentions) if isinstance(mentions, list) and mentions else 1,
-                    "p": partners,
-                    "pn": [str(actors[a].get("name") or a) for a in partners],
-                    "c": countries,
-                    "m": {
-                        "name": actor.get("name") or actor_id,
-                        "country": actor.get("country"),
-                        "type": actor.get("type"),
-                    },
-                    "q": quotes.get(actor_id, []),
-                },
-            )
-        )
-    for actor_id in before:
-        if actor_id not in actors:
-            out.messages.append((actor_id, {"a": actor_id, "id": article_id, "v": version, "x": 1}))
+        local.setdefault(partition_of(actor_id), {})[actor_id] = {
+            "w": len(mentions) if isinstance(mentions, list) and mentions else 1,
+            "m": {
+                "name": actor.get("name") or actor_id,
+                "country": actor.get("country"),
+                "type": actor.get("type"),
+            },
+            "q": quotes.get(actor_id, []),
+        }
+    out = FanOut()
+    every = list(actors)
+    names = [str(actors[a].get("name") or a) for a in every]
+    countries = _countries(record)
+    for partition in sorted(set(local) | {partition_of(a) for a in before}):
+        mine = local.get(partition)
+        if mine:
+            value = {
+                "id": article_id,
+                "v": version,
+                "t": t_ms,
+                "all": every,
+                "n": names,
+                "c": countries,
+                "a": mine,
+            }
+        else:
+            value = {"id": article_id, "v": version, "a": {}}
+        out.messages.append((partition, value))
     if actors or before:
-        out.state = {"v": version, "actors": list(actors), "prev": before, "t": t_ms}
+        out.state = {"v": version, "actors": every, "prev": before, "t": t_ms}
     return out
 
 

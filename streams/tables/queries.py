@@ -13,8 +13,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .spikes import baseline_mean, spike_score
-from .state import MentionState
-from .windows import HOUR_MS, MINUTE_MS, ONE_HOUR, ONE_MINUTE, WINDOWS, WindowSpec, iso
+from .state import MentionState, Window, day_windows
+from .windows import (
+    HOUR_MS,
+    MINUTE_MS,
+    ONE_DAY_HOURLY,
+    ONE_HOUR,
+    ONE_MINUTE,
+    WINDOWS,
+    WindowSpec,
+    iso,
+)
 
 SPARKLINE_HOURS = 24
 
@@ -86,6 +95,49 @@ def window_update(state: MentionState, actor: str, spec: WindowSpec, start: int)
     row["watermark"] = iso(watermark) if watermark is not None else None
     row["final"] = bool(watermark is not None and spec.end(start) + state.lateness_ms <= watermark)
     return row
+
+
+def mention_key(actor: str, window: str, start_ms: int) -> str:
+    """Key of an actor-mentions record: ``<actor>|<window>|<start_ms>``."""
+    return f"{actor}|{window}|{start_ms}"
+
+
+def updates(
+    state: MentionState,
+    changed: Mapping[str, set[Window]],
+    expired: Mapping[str, set[Window]],
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """The actor-mentions records for one batch: each changed window once, then tombstones.
+
+    A changed 1-hour window changes the 24 derived 24-hour windows that include
+    it; a derived window with nothing left in it, or that left retention, gets a
+    tombstone (None), as does a stored window that left retention.
+    """
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    for actor in sorted(changed):
+        gone = expired.get(actor, set())
+        windows = set(changed[actor])
+        windows.update(
+            (ONE_DAY_HOURLY.name, s) for s in day_windows(h for w, h in windows if w == "1h")
+        )
+        for size, start in sorted(windows):
+            if (size, start) in gone:
+                continue
+            spec = WINDOWS[size]
+            value: dict[str, Any] | None
+            if spec.name not in state.keep_ms and state.count("a", (actor,), spec, start) == (0, 0):
+                value = None  # a derived window with nothing left in it
+            else:
+                value = window_update(state, actor, spec, start)
+            out.append((mention_key(actor, size, start), value))
+    for actor in sorted(expired):
+        for size, start in sorted(expired[actor]):
+            out.append((mention_key(actor, size, start), None))
+            if size == "1h":  # derived windows whose every hour has now expired
+                for s in ONE_DAY_HOURLY.starts(start):
+                    if state.count("a", (actor,), ONE_DAY_HOURLY, s) == (0, 0):
+                        out.append((mention_key(actor, ONE_DAY_HOURLY.name, s), None))
+    return out
 
 
 def top_actors(
@@ -260,12 +312,9 @@ def actor_detail(
     state: MentionState, actor: str, now_ms: int, points: int = 48, limit: int = 10
 ) -> dict[str, Any] | None:
     """Everything the API says about one actor (None when this state never saw it)."""
-    meta = state.meta.get(actor)
-    if meta is None and not any(
-        (actor,) in bucket for (dim, _, _), bucket in state.counts.items() if dim == "a"
-    ):
+    if not state.knows(actor):
         return None
-    meta = meta or {}
+    meta = state.meta.get(actor) or {}
     windows: dict[str, Any] = {}
     for spec in WINDOWS.values():
         start = default_start(spec, now_ms)

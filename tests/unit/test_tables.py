@@ -14,11 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streams import codecs
 from streams.tables import queries
 from streams.tables.batch import recompute
 from streams.tables.fanout import event_time_ms, fan_out
 from streams.tables.spikes import spike_score
-from streams.tables.state import MentionState, derived_dirty, split_count_key
+from streams.tables.state import MentionState
 from streams.tables.windows import (
     DAY_MS,
     HOUR_MS,
@@ -91,37 +92,64 @@ def test_event_time_prefers_published_at_then_record_timestamp() -> None:
     assert event_time_ms({"published_at": "yesterday"}, 7) == 7
 
 
-def test_fan_out_one_message_per_actor_with_partners_and_countries() -> None:
-    out = fan_out(article("x", ["a", "b"], countries=["SYR"]), 3, None, None)
-    by_actor = dict(out.messages)
-    assert set(by_actor) == {"a", "b"}
-    assert by_actor["a"]["p"] == ["b"] and by_actor["a"]["pn"] == ["B"]
-    assert by_actor["b"]["w"] == 2 and by_actor["b"]["c"] == ["SYR"]
-    assert out.state == {"v": 3, "actors": ["a", "b"], "prev": [], "t": T0}
+def test_fan_out_one_message_per_partition_with_every_actor_and_countries() -> None:
+    out = fan_out(article("x", ["a", "b", "c"], countries=["SYR"]), 3, None, None, partition_of)
+    by_partition = dict(out.messages)
+    assert [p for p, _ in out.messages] == sorted({partition_of(a) for a in "abc"}) == [0, 2]
+    assert set(by_partition[0]["a"]) == {"a", "c"} and set(by_partition[2]["a"]) == {"b"}
+    for msg in by_partition.values():
+        assert msg["all"] == ["a", "b", "c"] and msg["n"] == ["A", "B", "C"]
+        assert msg["c"] == ["SYR"] and msg["t"] == T0 and msg["v"] == 3
+    assert by_partition[2]["a"]["b"]["w"] == 2 and by_partition[0]["a"]["c"]["w"] == 3
+    assert by_partition[0]["a"]["a"]["m"] == {"name": "A", "country": None, "type": "person"}
+    assert out.state == {"v": 3, "actors": ["a", "b", "c"], "prev": [], "t": T0}
 
 
-def test_correction_retracts_actors_it_no_longer_mentions_and_replay_repeats_it() -> None:
-    first = fan_out(article("x", ["a", "b"]), 1, None, None)
-    corrected = fan_out(article("x", ["b", "c"]), 5, None, first.state)
-    kinds = {(a, bool(m.get("x"))) for a, m in corrected.messages}
-    assert kinds == {("b", False), ("c", False), ("a", True)}
-    replay = fan_out(article("x", ["b", "c"]), 5, None, corrected.state)
-    assert sorted(replay.messages, key=str) == sorted(corrected.messages, key=str)
-    assert fan_out(article("x", ["a"]), 1, None, corrected.state).skipped == "stale"
+def test_correction_retracts_partitions_it_no_longer_touches_and_replay_repeats_it() -> None:
+    def local(out: Any) -> dict[int, set[str]]:
+        return {p: set(m["a"]) for p, m in out.messages}
+
+    first = fan_out(article("x", ["a", "b"]), 1, None, None, partition_of)
+    corrected = fan_out(article("x", ["b", "c"]), 5, None, first.state, partition_of)
+    assert local(corrected) == {0: {"c"}, 2: {"b"}}  # a's partition: c replaces a
+    dropped = fan_out(article("x", ["b"]), 7, None, corrected.state, partition_of)
+    assert local(dropped) == {0: set(), 2: {"b"}}  # a retraction: no actors left there
+    assert dict(dropped.messages)[0] == {"id": "x", "v": 7, "a": {}}
+    replay = fan_out(article("x", ["b"]), 7, None, dropped.state, partition_of)
+    assert replay.messages == dropped.messages
+    gone = fan_out(article("x", [], t=None), 9, None, dropped.state, partition_of)
+    assert local(gone) == {2: set()}
+    stale = fan_out(article("x", ["a"]), 1, None, corrected.state, partition_of)
+    assert stale.skipped == "stale"
 
 
 def test_quotes_are_attributed_to_each_speaker() -> None:
     rec = article("x", ["a", "b"], quotes=[{"text": "Nous", "speakers": ["a", "b"], "start": 4}])
-    msgs = dict(fan_out(rec, 1, None, None).messages)
-    assert msgs["a"]["q"][0]["text"] == "Nous" and msgs["b"]["q"][0]["speakers"] == ["a", "b"]
+    facts = {
+        a: f
+        for _, m in fan_out(rec, 1, None, None, partition_of).messages
+        for a, f in m["a"].items()
+    }
+    assert facts["a"]["q"][0]["text"] == "Nous" and facts["b"]["q"][0]["speakers"] == ["a", "b"]
 
 
 # --------------------------------------------------------------- a simulated pipeline
+def roundtrip(value: Any) -> Any:
+    """What a changelog or topic consumer reads back (orjson; Faust makes list keys tuples)."""
+    if value is None:
+        return None
+    back = codecs.loads(codecs.dumps(value))
+    return tuple(back) if isinstance(back, list) else back
+
+
 class Pipeline:
     """Stage 1 and stage 2 in memory: stage topics are lists, the changelog a write log.
 
     ``position`` is how far stage 2 has processed, ``committed`` the Kafka offset
     commit (monotonic, and only ever past messages whose writes were all flushed).
+    Stage 2 reads batches that mix partitions, as ``take_events`` does. Every write
+    and every actor-mentions record is logged with the first offset of its batch
+    on its partition: a crash may lose any suffix of them not yet committed.
     """
 
     def __init__(self, state: MentionState | None = None) -> None:
@@ -131,66 +159,119 @@ class Pipeline:
         self.position = dict.fromkeys(range(PARTITIONS), 0)
         self.committed = dict.fromkeys(range(PARTITIONS), 0)
         self.changelog: dict[int, list[tuple[Any, Any, int]]] = {p: [] for p in range(PARTITIONS)}
+        self.published: dict[int, list[tuple[str, Any, int]]] = {p: [] for p in range(PARTITIONS)}
+        self.durable = dict.fromkeys(range(PARTITIONS), 0)  # log prefixes that survived crashes
+        self.durable_sent = dict.fromkeys(range(PARTITIONS), 0)
         self.outcomes: dict[str, int] = {}
+        self.batches: list[list[Any]] = []  # every batch's writes (for structural checks)
 
     def publish(self, record: dict[str, Any], version: int) -> None:
-        out = fan_out(record, version, None, self.articles.get(record["id"]))
-        for actor, msg in out.messages:
-            self.stage[partition_of(actor)].append(msg)
+        out = fan_out(record, version, None, self.articles.get(record["id"]), partition_of)
+        for partition, msg in out.messages:
+            self.stage[partition].append(roundtrip(msg))
         if out.state is not None:
             self.articles[record["id"]] = out.state
 
-    def run(self, partition: int, until: int | None = None) -> None:
-        msgs = self.stage[partition]
-        stop = len(msgs) if until is None else until
-        for offset in range(self.position[partition], stop):
-            applied = self.state.apply(partition, offset, msgs[offset])
-            self.outcomes[applied.outcome] = self.outcomes.get(applied.outcome, 0) + 1
-            for w in applied.writes:
-                assert w.partition == partition
-                self.changelog[partition].append((w.key, w.value, offset))
-        self.position[partition] = max(stop, self.position[partition])
+    def run(self, until: dict[int, int] | None = None, rng: random.Random | None = None) -> None:
+        """Process every partition up to ``until``, in batches of random size and mix."""
+        stop = until or {p: len(m) for p, m in self.stage.items()}
+        while True:
+            ready = [p for p in range(PARTITIONS) if self.position[p] < stop[p]]
+            if not ready:
+                return
+            size = rng.randint(1, 40) if rng else 1000
+            batch: list[tuple[int, int, dict[str, Any]]] = []
+            while ready and len(batch) < size:
+                p = rng.choice(ready) if rng else ready[0]
+                batch.append((p, self.position[p], self.stage[p][self.position[p]]))
+                self.position[p] += 1
+                ready = [p for p in range(PARTITIONS) if self.position[p] < stop[p]]
+            self.apply(batch)
+
+    def apply(self, batch: list[tuple[int, int, dict[str, Any]]]) -> None:
+        first: dict[int, int] = {}
+        for p, offset, _ in batch:
+            first.setdefault(p, offset)
+        applied = self.state.apply(batch)
+        for o in applied.outcomes:
+            self.outcomes[o.outcome] = self.outcomes.get(o.outcome, 0) + 1
+        for w in applied.writes:
+            owner = w.key[2] if w.key[0] in ("k", "wm") and len(w.key) == 3 else None
+            owner = w.key[1] if w.key[0] == "wm" else owner
+            assert (partition_of(w.key[1]) if owner is None else owner) == w.partition
+            self.changelog[w.partition].append((w.key, roundtrip(w.value), first[w.partition]))
+        self.batches.append(applied.writes)
+        for key, value in queries.updates(self.state, applied.changed, applied.expired):
+            p = partition_of(key.split("|", 1)[0])
+            self.published[p].append((key, roundtrip(value), first[p]))
 
     def crash(self, rng: random.Random) -> None:
-        """Lose a random suffix of each changelog partition, restart from a committed offset."""
+        """Lose unflushed writes and records, restart from a committed offset.
+
+        Per partition, what survives a crash is a prefix of each log: at least what
+        survived earlier crashes and everything produced before the last record of a
+        committed batch (Faust flushes the producer before committing). The new
+        commit lies between the old one and the first batch that lost something.
+        """
         for p in range(PARTITIONS):
             log = self.changelog[p]
-            keep = rng.randint(0, len(log))
-            durable_until = log[keep][2] if keep < len(log) else self.position[p]
-            if durable_until >= self.committed[p]:
-                self.committed[p] = rng.randint(self.committed[p], durable_until)
-            else:  # the suffix lost is already committed: flushed before commit, not lost
-                keep = next((i for i, e in enumerate(log) if e[2] >= self.committed[p]), len(log))
+            keep = max(rng.randint(self.durable[p], len(log)), self.flushed(log, p))
+            lost = [e[2] for e in log[keep:]]
+            self.committed[p] = rng.randint(self.committed[p], min(lost, default=self.position[p]))
             del log[keep:]
+            self.durable[p] = keep
             self.position[p] = self.committed[p]
+            sent = self.published[p]
+            keep = max(rng.randint(self.durable_sent[p], len(sent)), self.flushed(sent, p))
+            del sent[keep:]
+            self.durable_sent[p] = keep
         table: dict[Any, Any] = {}
         for p in range(PARTITIONS):
             for key, value, _ in self.changelog[p]:
                 if value is None:
                     table.pop(key, None)
                 else:
-                    table[key] = value
+                    table[key] = roundtrip(value)
         self.state.load(table.items(), set(range(PARTITIONS)))
 
+    def flushed(self, log: list[tuple[Any, Any, int]], p: int) -> int:
+        """Length of the prefix of ``log`` flushed before the commit of partition ``p``."""
+        return max((i + 1 for i, e in enumerate(log) if e[2] < self.committed[p]), default=0)
+
     def run_all(self) -> None:
+        self.run()
+
+    def topic_counts(self) -> dict[tuple[Any, ...], list[int]]:
+        """The latest actor-mentions record of every window, as the integration test reads it."""
+        latest: dict[str, Any] = {}
         for p in range(PARTITIONS):
-            self.run(p)
+            for key, value, _ in self.published[p]:
+                latest[key] = value
+        return {
+            ("a", v["actor"], v["window"], v["start_ms"]): [v["count"], v["mentions"]]
+            for v in latest.values()
+            if v and v["count"]
+        }
 
 
 def stream_counts(state: MentionState, expected: dict) -> dict:
     """The state's count for every key the batch knows and every key the state holds."""
     keys = set(expected)
-    for key in state.snapshot():
-        if key[0] in ("a", "p", "x"):
-            keys.add(key)
-            keys |= derived_dirty([key])
+    for key in state.count_keys():
+        keys.add(key)
+        if key[-2] == "1h":
+            keys.update((*key[:-2], "24h", s) for s in ONE_DAY_HOURLY.starts(key[-1]))
     out = {}
     for key in keys:
-        dim, sub, size, start = split_count_key(key)
+        dim, sub, size, start = key[0], tuple(key[1:-2]), key[-2], key[-1]
         n, w = state.count(dim, sub, WINDOWS[size], start)
         if n or w:
             out[key] = [n, w]
     return out
+
+
+def actor_counts(expected: dict) -> dict:
+    return {k: v for k, v in expected.items() if k[0] == "a" and v[0]}
 
 
 def random_records(rng: random.Random, n: int) -> list[tuple[dict[str, Any], int]]:
@@ -238,16 +319,21 @@ def test_stream_equals_batch_with_duplicates_corrections_and_disorder() -> None:
     pipe = Pipeline()
     for rec, version in records:
         pipe.publish(rec, version)
-    pipe.run_all()
+    pipe.run(rng=rng)
     expected = recompute((rec, v, None) for rec, v in records)
     assert stream_counts(pipe.state, expected) == expected
+    assert pipe.topic_counts() == actor_counts(expected)
     assert pipe.outcomes.get("late", 0) == 0
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), crashes=st.integers(1, 6))
 def test_counts_are_exact_after_crashes_that_lose_unflushed_writes(seed: int, crashes: int) -> None:
-    """Kill the counting stage anywhere, any number of times: counts stay exact."""
+    """Kill the counting stage anywhere, any number of times: counts stay exact.
+
+    Also on actor-mentions: records of uncommitted batches may be lost in a crash,
+    and the replay must publish every window again.
+    """
     rng = random.Random(seed)
     records = random_records(rng, 150)
     pipe = Pipeline()
@@ -256,13 +342,14 @@ def test_counts_are_exact_after_crashes_that_lose_unflushed_writes(seed: int, cr
     for i, chunk in enumerate(chunks):
         for rec, version in chunk:
             pipe.publish(rec, version)
-        for p in range(PARTITIONS):
-            pipe.run(p, until=rng.randint(pipe.position[p], len(pipe.stage[p])))
+        until = {p: rng.randint(pipe.position[p], len(pipe.stage[p])) for p in range(PARTITIONS)}
+        pipe.run(until, rng)
         if i < len(chunks) - 1:
             pipe.crash(rng)
-    pipe.run_all()
+    pipe.run(rng=rng)
     expected = recompute((rec, v, None) for rec, v in records)
     assert stream_counts(pipe.state, expected) == expected
+    assert pipe.topic_counts() == actor_counts(expected)
 
 
 def test_replayed_stage_messages_after_a_first_stage_crash_are_ignored() -> None:
@@ -274,41 +361,121 @@ def test_replayed_stage_messages_after_a_first_stage_crash_are_ignored() -> None
         pipe.publish(rec, version)
     for p in range(PARTITIONS):  # duplicate a stretch, as a stage-1 replay would
         pipe.stage[p].extend(pipe.stage[p][len(pipe.stage[p]) // 3 :])
-    pipe.run_all()
+    pipe.run(rng=rng)
     expected = recompute((rec, v, None) for rec, v in records)
     assert stream_counts(pipe.state, expected) == expected
+    assert pipe.topic_counts() == actor_counts(expected)
     assert pipe.outcomes["duplicate"] > 0
 
 
+def test_a_batch_writes_each_key_once_and_contributions_after_counts() -> None:
+    """The order the crash argument needs, per partition: buckets and quotes, contributions,
+    watermark, deletions; and every key at most once per batch."""
+    rng = random.Random(3)
+    records = random_records(rng, 300)
+    pipe = Pipeline(new_state(lateness=6 * HOUR_MS, keep={"1m": 8 * HOUR_MS, "1h": 9 * HOUR_MS}))
+    for rec, version in sorted(records, key=lambda rv: rv[0]["published_at"] or ""):
+        pipe.publish(rec, version)
+    pipe.run(rng=rng)
+    rank = {"h": 0, "q": 0, "k": 1, "wm": 2}
+    deletions = 0
+    for writes in pipe.batches:
+        assert len({w.key for w in writes}) == len(writes)
+        for p in range(PARTITIONS):
+            order = [3 if w.value is None and w.key[0] != "q" else rank[w.key[0]] for w in writes]
+            order = [o for o, w in zip(order, writes, strict=True) if w.partition == p]
+            assert order == sorted(order)
+            deletions += order.count(3)
+    assert deletions > 0  # retention deleted buckets and contributions along the way
+
+
+def test_a_batch_about_one_actor_writes_its_bucket_once() -> None:
+    """Ten articles about a and b in one hour: one bucket per actor, one contribution
+    per article and partition, one watermark — not one key per window, pair and article."""
+    state = new_state()
+    batch = []
+    for i in range(10):
+        rec = article(f"n{i}", ["a", "b"], T0 + i * MINUTE_MS, countries=["SYR"])
+        batch += [(p, i, msg) for p, msg in fan_out(rec, i, None, None, partition_of).messages]
+    applied = state.apply(batch)
+    kinds: dict[str, int] = {}
+    for w in applied.writes:
+        kinds[w.key[0]] = kinds.get(w.key[0], 0) + 1
+    assert kinds == {"h": 2, "k": 20, "wm": 2}
+    hour = ONE_HOUR.latest_start(T0)
+    assert state.count("p", ("a", "b"), ONE_HOUR, hour) == (10, 10)
+    assert state.count("x", ("b", "SYR"), ONE_HOUR, hour) == (10, 20)
+    records = queries.updates(state, applied.changed, applied.expired)
+    assert len(records) == len({k for k, _ in records}) == 2 * (1 + 10 + 24)
+    # A crash after the writes, before the commit: the recovered state gets the same
+    # offsets again, writes nothing, and publishes the same windows again.
+    recovered = new_state()
+    recovered.load(((w.key, roundtrip(w.value)) for w in applied.writes), {0, 2})
+    again = recovered.apply(batch)
+    assert again.writes == [] and {o.outcome for o in again.outcomes} == {"replayed"}
+    assert again.changed == applied.changed
+    assert queries.updates(recovered, again.changed, again.expired) == [
+        (k, roundtrip(v)) for k, v in records
+    ]
+
+
 # ------------------------------------------------------------------ lateness, expiry
+def messages(aid: str, actors: list[str], t: int, version: int) -> list[tuple[int, dict[str, Any]]]:
+    return fan_out(article(aid, actors, t), version, None, None, partition_of).messages
+
+
 def test_events_beyond_the_allowed_lateness_are_reported_not_counted() -> None:
     state = new_state(lateness=HOUR_MS, keep={"1m": 2 * HOUR_MS, "1h": 3 * HOUR_MS})
-    msgs = dict(fan_out(article("now", ["a"], T0), 1, None, None).messages)
-    assert state.apply(0, 0, msgs["a"]).outcome == "applied"
-    late = dict(fan_out(article("old", ["a"], T0 - 2 * HOUR_MS), 2, None, None).messages)
-    assert state.apply(0, 1, late["a"]).outcome == "late"
-    ok = dict(fan_out(article("ok", ["a"], T0 - 30 * MINUTE_MS), 3, None, None).messages)
-    assert state.apply(0, 2, ok["a"]).outcome == "applied"
+    p = partition_of("a")
+    [(_, now)] = messages("now", ["a"], T0, 1)
+    assert [o.outcome for o in state.apply([(p, 0, now)]).outcomes] == ["applied"]
+    [(_, late)] = messages("old", ["a"], T0 - 2 * HOUR_MS, 2)
+    [(_, ok)] = messages("ok", ["a"], T0 - 30 * MINUTE_MS, 3)
+    outcomes = state.apply([(p, 1, late), (p, 2, ok)]).outcomes
+    assert [(o.outcome, o.actors) for o in outcomes] == [("late", ("a",)), ("applied", ("a",))]
     assert state.count("a", ("a",), ONE_HOUR, ONE_HOUR.latest_start(T0 - 2 * HOUR_MS)) == (0, 0)
 
 
 def test_retention_expires_old_windows_and_reports_them() -> None:
     state = new_state(lateness=HOUR_MS, keep={"1m": 2 * HOUR_MS, "1h": 3 * HOUR_MS})
-    first = dict(fan_out(article("x", ["a"], T0), 1, None, None).messages)["a"]
     p = partition_of("a")
-    state.apply(p, 0, first)
-    later = dict(fan_out(article("y", ["a"], T0 + 10 * HOUR_MS), 2, None, None).messages)["a"]
-    applied = state.apply(p, 1, later)
-    expired = {k for k in applied.expired}
-    assert ("a", "a", "1m", ONE_MINUTE.latest_start(T0)) in expired
-    assert ("a", "a", "1h", ONE_HOUR.latest_start(T0)) in expired
-    assert ("k", "a", "x") not in state.snapshot()
+    [(_, first)] = messages("x", ["a"], T0, 1)
+    state.apply([(p, 0, first)])
+    [(_, later)] = messages("y", ["a"], T0 + 10 * HOUR_MS, 2)
+    applied = state.apply([(p, 1, later)])
+    assert ("1m", ONE_MINUTE.latest_start(T0)) in applied.expired["a"]
+    assert ("1h", ONE_HOUR.latest_start(T0)) in applied.expired["a"]
+    assert ("k", "x", p) not in state.snapshot() and ("k", "y", p) in state.snapshot()
+    deleted = {w.key for w in applied.writes if w.value is None}
+    assert deleted == {("h", "a", ONE_HOUR.latest_start(T0)), ("k", "x", p)}
     assert state.count("a", ("a",), ONE_HOUR, ONE_HOUR.latest_start(T0 + 10 * HOUR_MS)) == (1, 1)
+    tombstones = {k for k, v in queries.updates(state, applied.changed, applied.expired) if not v}
+    assert f"a|1h|{ONE_HOUR.latest_start(T0)}" in tombstones
+    assert f"a|1m|{ONE_MINUTE.latest_start(T0)}" in tombstones
+
+
+def test_minutes_expire_before_their_hour_and_stay_gone_after_recovery() -> None:
+    state = new_state(lateness=HOUR_MS, keep={"1m": 2 * HOUR_MS, "1h": 9 * HOUR_MS})
+    p = partition_of("a")
+    [(_, first)] = messages("x", ["a"], T0, 1)
+    [(_, later)] = messages("y", ["a"], T0 + 4 * HOUR_MS, 2)
+    applied = state.apply([(p, 0, first), (p, 1, later)])
+    assert applied.expired == {"a": {("1m", ONE_MINUTE.latest_start(T0))}}
+    assert not [w for w in applied.writes if w.value is None]  # minutes go without a write
+    assert state.count("a", ("a",), ONE_MINUTE, ONE_MINUTE.latest_start(T0)) == (0, 0)
+    assert state.count("a", ("a",), ONE_HOUR, ONE_HOUR.latest_start(T0)) == (1, 1)
+    table = {w.key: roundtrip(w.value) for w in applied.writes}
+    table[("h", "a", ONE_HOUR.latest_start(T0))]["m"] = {"30": [1, 1]}  # as first written
+    recovered = new_state(lateness=HOUR_MS, keep={"1m": 2 * HOUR_MS, "1h": 9 * HOUR_MS})
+    recovered.load(table.items(), {p})
+    assert recovered.snapshot() == state.snapshot()
 
 
 def test_retention_shorter_than_lateness_is_refused() -> None:
     with pytest.raises(ValueError):
         new_state(lateness=DAY_MS, keep={"1m": HOUR_MS, "1h": 2 * DAY_MS})
+    with pytest.raises(ValueError):  # minutes live in their hour's bucket
+        new_state(lateness=HOUR_MS, keep={"1m": 3 * DAY_MS, "1h": 2 * DAY_MS})
 
 
 # ---------------------------------------------------------------------------- spikes
