@@ -95,7 +95,15 @@ class WorkerProcess:
         )
         self.proc: subprocess.Popen | None = None
 
-    def start(self, ready_timeout: float = 120.0) -> WorkerProcess:
+    def start(self, ready_timeout: float = 120.0, wait: bool = True) -> WorkerProcess:
+        """Spawn the worker; with ``wait``, return once its enrich agent is ready.
+
+        The log is appended to across restarts; readiness is read from what this
+        start wrote, not from an earlier run's lines.
+        """
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", "worker"],
@@ -103,14 +111,24 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             env=self.env,
         )
+        if not wait:
+            return self
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited ({self.proc.returncode}):\n{self.log_tail()}")
-            if b"enrich agent ready" in self.log_path.read_bytes():
-                return self
+            with self.log_path.open("rb") as fh:
+                fh.seek(offset)
+                if b"enrich agent ready" in fh.read():
+                    return self
             time.sleep(0.3)
         raise RuntimeError(f"worker not ready in {ready_timeout}s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, no commit — a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def log_tail(self, n: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
