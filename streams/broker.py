@@ -111,15 +111,17 @@ def _render_config(settings: Settings, path: Path) -> None:
     if settings.broker_sasl_port:
         sasl_listener = f",SASL_PLAINTEXT://127.0.0.1:{settings.broker_sasl_port}"
         users = " ".join(f'user_{name}="{pw}"' for name, pw in _sasl_users(settings))
-        sasl_config = "\n".join([
-            "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
-            f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};",
-            "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-        ])
+        sasl_config = "\n".join(
+            [
+                "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};",
+                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            ]
+        )
     rendered = (
         template.replace("@SASL_LISTENER@", sasl_listener)
         .replace("@SASL_CONFIG@", sasl_config)
@@ -152,8 +154,13 @@ def _format_storage(settings: Settings, java: str, config: Path) -> None:
     if (settings.broker_data / "meta.properties").is_file():
         return
     settings.broker_data.mkdir(parents=True, exist_ok=True)
-    tool = [java, "-Dlog4j.configuration=file:/dev/null", "-cp", _classpath(settings),
-            "kafka.tools.StorageTool"]
+    tool = [
+        java,
+        "-Dlog4j.configuration=file:/dev/null",
+        "-cp",
+        _classpath(settings),
+        "kafka.tools.StorageTool",
+    ]
     uuid = subprocess.run([*tool, "random-uuid"], capture_output=True, text=True).stdout.split()
     if not uuid:
         raise BrokerError("kafka StorageTool random-uuid printed nothing")
@@ -166,7 +173,8 @@ def _format_storage(settings: Settings, java: str, config: Path) -> None:
     ]
     proc = subprocess.run(
         [*tool, "format", "-t", uuid[-1], "-c", str(config), "--ignore-formatted", *scram],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         detail = proc.stderr.strip()[-300:]

@@ -263,8 +263,12 @@ def _lines(path: Path | None) -> Iterator[bytes]:
 
 # -- eval -----------------------------------------------------------------------
 @main.command("eval")
-@click.option("--corpora", type=click.Path(path_type=Path), default=None,
-              help="Reference corpora folder (default: ../shared/corpora next to the repo).")
+@click.option(
+    "--corpora",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Reference corpora folder (default: ../shared/corpora next to the repo).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def eval_cmd(corpora: Path | None, as_json: bool) -> None:
     """Score the pipeline on real gold data: precision, recall, F1."""

@@ -43,8 +43,14 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 def read_conll(path: Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
@@ -88,8 +94,10 @@ def _strip_determiner(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def score_spans(gold: Iterable[tuple[str, list[tuple[int, int, str]]]],
-                predicted: Iterable[list[tuple[int, int, str]]]) -> dict[str, Any]:
+def score_spans(
+    gold: Iterable[tuple[str, list[tuple[int, int, str]]]],
+    predicted: Iterable[list[tuple[int, int, str]]],
+) -> dict[str, Any]:
     """Exact (determiner-insensitive) and overlap P/R/F1, overall and per label."""
     exact: Counter = Counter()
     overlap: Counter = Counter()
@@ -110,10 +118,13 @@ def score_spans(gold: Iterable[tuple[str, list[tuple[int, int, str]]]],
 
     def table(counts: Counter) -> dict[str, Any]:
         labels = sorted({lab for lab, _ in counts})
-        out = {lab: Score(counts[(lab, "tp")], counts[(lab, "fp")], counts[(lab, "fn")]).to_dict()
-               for lab in labels}
-        out["all"] = Score(*(sum(counts[(lab, k)] for lab in labels)
-                             for k in ("tp", "fp", "fn"))).to_dict()
+        out = {
+            lab: Score(counts[(lab, "tp")], counts[(lab, "fp")], counts[(lab, "fn")]).to_dict()
+            for lab in labels
+        }
+        out["all"] = Score(
+            *(sum(counts[(lab, k)] for lab in labels) for k in ("tp", "fp", "fn"))
+        ).to_dict()
         return out
 
     return {"exact": table(exact), "overlap": table(overlap)}
@@ -129,8 +140,13 @@ def eval_ner_re3d(corpora: Path, nlp) -> dict[str, Any]:
         sentences.append((text, gold))
     predicted = []
     for doc in nlp.pipe([t for t, _ in sentences], batch_size=64):
-        predicted.append([(e.start_char, e.end_char, _LABELS.get(e.label_, e.label_))
-                          for e in doc.ents if _LABELS.get(e.label_) in {"PER", "ORG", "LOC"}])
+        predicted.append(
+            [
+                (e.start_char, e.end_char, _LABELS.get(e.label_, e.label_))
+                for e in doc.ents
+                if _LABELS.get(e.label_) in {"PER", "ORG", "LOC"}
+            ]
+        )
     result = score_spans(sentences, predicted)
     result["sentences"] = len(sentences)
     return result
@@ -160,34 +176,47 @@ def render(result: dict[str, Any]) -> str:
     if ref:
         a = ref["actors"]
         lines.append("French reference story (Da Nang)")
-        lines.append(f"  actors   P {a['precision']:.3f}  R {a['recall']:.3f}  F1 {a['f1']:.3f}"
-                     f"  missing {ref['actors_missing']}  extra {ref['actors_extra_named']}")
+        lines.append(
+            f"  actors   P {a['precision']:.3f}  R {a['recall']:.3f}  F1 {a['f1']:.3f}"
+            f"  missing {ref['actors_missing']}  extra {ref['actors_extra_named']}"
+        )
         lines.append(f"  places   R {ref['places']['recall']:.3f}  missing {ref['places_missing']}")
-        lines.append(f"  dateline {'ok' if ref['dateline_ok'] else 'WRONG'}   topic SYR "
-                     f"{'ok' if ref['topics_ok'] else 'MISSING'}")
-        lines.append(f"  quotes with the right speakers {sum(ref['quotes_ok'])}/"
-                     f"{len(ref['quotes_ok'])}   required events {sum(ref['events_ok'])}/"
-                     f"{len(ref['events_ok'])}")
+        lines.append(
+            f"  dateline {'ok' if ref['dateline_ok'] else 'WRONG'}   topic SYR "
+            f"{'ok' if ref['topics_ok'] else 'MISSING'}"
+        )
+        lines.append(
+            f"  quotes with the right speakers {sum(ref['quotes_ok'])}/"
+            f"{len(ref['quotes_ok'])}   required events {sum(ref['events_ok'])}/"
+            f"{len(ref['events_ok'])}"
+        )
     ner = result.get("ner_en_re3d")
     if ner:
         lines.append(f"English NER on re3d ({ner['sentences']} sentences)")
         lines.append(f"  {'label':<6} {'match':<8} {'P':>6} {'R':>6} {'F1':>6}")
         for match in ("exact", "overlap"):
             for label, s in ner[match].items():
-                lines.append(f"  {label:<6} {match:<8} {s['precision']:>6.3f} {s['recall']:>6.3f}"
-                             f" {s['f1']:>6.3f}")
+                lines.append(
+                    f"  {label:<6} {match:<8} {s['precision']:>6.3f} {s['recall']:>6.3f}"
+                    f" {s['f1']:>6.3f}"
+                )
     events = result.get("events")
     if events:
         gsr, petr = events["gsr"], events["petr_unit_tests"]
-        lines.append(f"CAMEO events on the PLOVER gold ({gsr['sentences']} sentences, "
-                     f"{gsr['predicted']} coded)")
+        lines.append(
+            f"CAMEO events on the PLOVER gold ({gsr['sentences']} sentences, "
+            f"{gsr['predicted']} coded)"
+        )
         for level in ("root", "quad_class", "plover"):
             m = gsr[level]
-            lines.append(f"  {level:<11} P {m['precision']:.3f}  R {m['recall']:.3f}"
-                         f"  F1 {m['f1']:.3f}")
+            lines.append(
+                f"  {level:<11} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}"
+            )
         m = petr["root"]
-        lines.append(f"CAMEO roots on PETRARCH-2 unit records ({petr['sentences']} sentences)"
-                     f"  P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}")
+        lines.append(
+            f"CAMEO roots on PETRARCH-2 unit records ({petr['sentences']} sentences)"
+            f"  P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -213,8 +242,11 @@ def eval_reference_story(corpora: Path, enricher) -> dict[str, Any]:
     topics = {c["code"] for c in record["topics"]["countries"]}
 
     def quote_ok(spec: dict[str, Any]) -> bool:
-        return any(spec["contains"] in q["text"] and sorted(q["speakers"]) in
-                   [sorted(s) for s in spec["speakers"]] for q in record["quotes"])
+        return any(
+            spec["contains"] in q["text"]
+            and sorted(q["speakers"]) in [sorted(s) for s in spec["speakers"]]
+            for q in record["quotes"]
+        )
 
     def event_ok(spec: dict[str, Any]) -> bool:
         return any(
@@ -226,12 +258,14 @@ def eval_reference_story(corpora: Path, enricher) -> dict[str, Any]:
 
     dateline = record.get("dateline") or {}
     return {
-        "actors": Score(len(named & gold_actors), len(named - gold_actors),
-                        len(gold_actors - found)).to_dict(),
+        "actors": Score(
+            len(named & gold_actors), len(named - gold_actors), len(gold_actors - found)
+        ).to_dict(),
         "actors_missing": sorted(gold_actors - found),
         "actors_extra_named": sorted(named - gold_actors),
-        "places": Score(len(places & set(gold["places"])), 0,
-                        len(set(gold["places"]) - places)).to_dict(),
+        "places": Score(
+            len(places & set(gold["places"])), 0, len(set(gold["places"]) - places)
+        ).to_dict(),
         "places_missing": sorted(set(gold["places"]) - places),
         "dateline_ok": (dateline.get("place"), dateline.get("country"))
         == (gold["dateline"]["place"], gold["dateline"]["country"]),

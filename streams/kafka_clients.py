@@ -56,8 +56,13 @@ class _ConnectionErrors(logging.Handler):
         message = record.getMessage()
         if "socket disconnected" in message:
             self.disconnected = True
-        for marker in ("AuthenticationFailed", "SSLError", "CERTIFICATE_VERIFY_FAILED",
-                       "UnsupportedSaslMechanism", "IllegalSaslState"):
+        for marker in (
+            "AuthenticationFailed",
+            "SSLError",
+            "CERTIFICATE_VERIFY_FAILED",
+            "UnsupportedSaslMechanism",
+            "IllegalSaslState",
+        ):
             if marker in message:
                 detail = message.rsplit(": ", 1)[-1] if marker.startswith("Auth") else message
                 self.last = re.sub(r"\s*\(backoff [^)]*\)$", "", detail)
@@ -77,14 +82,18 @@ def diagnosed(settings: Settings) -> Iterator[None]:
     except (KafkaError, OSError) as exc:
         sec = settings.security
         if errors.last and sec.uses_sasl:
-            cause = (f"authentication failed for user {sec.sasl_username!r} "
-                     f"(SASL {sec.sasl_mechanism}): {errors.last}")
+            cause = (
+                f"authentication failed for user {sec.sasl_username!r} "
+                f"(SASL {sec.sasl_mechanism}): {errors.last}"
+            )
         elif errors.last:
             cause = errors.last
         elif errors.disconnected and sec.uses_sasl:
-            cause = (f"the broker closed the connection while authenticating user "
-                     f"{sec.sasl_username!r} (SASL {sec.sasl_mechanism}): wrong password, "
-                     "unknown user or mechanism not enabled?")
+            cause = (
+                f"the broker closed the connection while authenticating user "
+                f"{sec.sasl_username!r} (SASL {sec.sasl_mechanism}): wrong password, "
+                "unknown user or mechanism not enabled?"
+            )
         else:
             cause = f"{type(exc).__name__}: {exc}"
         raise KafkaUnavailable(f"cannot use Kafka at {settings.bootstrap}: {cause}") from None
@@ -97,7 +106,8 @@ def admin_client(settings: Settings, bootstrap_timeout_s: float = 15.0):
 
     with diagnosed(settings):
         return KafkaAdminClient(
-            client_id="wirewatch-admin", bootstrap_timeout_ms=int(bootstrap_timeout_s * 1000),
+            client_id="wirewatch-admin",
+            bootstrap_timeout_ms=int(bootstrap_timeout_s * 1000),
             **client_kwargs(settings),
         )
 

@@ -24,8 +24,14 @@ def enrich_stream(
         messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
         result = enrich_safely(enricher, messages)
         for item in result.enriched:
-            assignment = assign_story(item.key, item.signature, item.digest, item.event_time_ms,
-                                      story_articles, story_buckets)
+            assignment = assign_story(
+                item.key,
+                item.signature,
+                item.digest,
+                item.event_time_ms,
+                story_articles,
+                story_buckets,
+            )
             yield "out", codecs.dumps(with_story(item.record, assignment)).decode()
         for rej in result.rejected:
             yield "err", codecs.dumps(dead_letter_record(rej)).decode()

@@ -141,6 +141,7 @@ async def _dead_letter(
 ) -> None:
     value = delivery_dead_letter(raw, ref, alert, failure)
     await topics.dead_letter.send(
-        key=f"{ref.topic}/{ref.partition}/{ref.offset}/{sink_name}".encode(), value=value,
+        key=f"{ref.topic}/{ref.partition}/{ref.offset}/{sink_name}".encode(),
+        value=value,
     )
     metrics.dead_letter(value["reason"], topics.dead_letter.get_topic_name())

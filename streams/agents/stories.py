@@ -48,8 +48,12 @@ def register(app: faust.App, topics, settings: Settings) -> None:
                 if gone:
                     log.info("story index: forgot %d article(s) outside the window", len(gone))
             assignment = assign_story(
-                record["id"], decode_signature(value["sig"]), value["h"], value["t"],
-                articles, buckets,
+                record["id"],
+                decode_signature(value["sig"]),
+                value["h"],
+                value["t"],
+                articles,
+                buckets,
             )
             record = with_story(record, assignment)
             message = event.message

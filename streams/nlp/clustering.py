@@ -130,8 +130,12 @@ def assign_story(
     if known is not None:
         if known["h"] == digest:
             return StoryAssignment(**known["assignment"], version=known["v"])
-        articles[article_id] = {**known, "h": digest, "v": known["v"] + 1,
-                                "sig": encode_signature(sig)}
+        articles[article_id] = {
+            **known,
+            "h": digest,
+            "v": known["v"] + 1,
+            "sig": encode_signature(sig),
+        }
         _add_to_buckets(article_id, band_keys(sig), buckets)
         return StoryAssignment(**known["assignment"], version=known["v"] + 1)
 
@@ -190,8 +194,11 @@ def expired(articles: StoryStore, watermark_ms: int) -> list[str]:
     No later article can join their story (``assign_story`` ignores them), so they
     only cost memory: the index stays bounded by the window, not by history.
     """
-    return [aid for aid, entry in list(articles.items())
-            if entry and entry.get("t") is not None and watermark_ms - entry["t"] > WINDOW_MS]
+    return [
+        aid
+        for aid, entry in list(articles.items())
+        if entry and entry.get("t") is not None and watermark_ms - entry["t"] > WINDOW_MS
+    ]
 
 
 def forget(article_id: str, articles: StoryStore, buckets: StoryStore) -> None:

@@ -30,8 +30,11 @@ def sasl_broker(kafka_settings, tmp_path_factory):
     (home / "kafka-jars").mkdir()
     (home / "kafka-jars" / broker.KAFKA_VERSION).symlink_to(broker.jars_dir(kafka_settings))
     settings = kafka_settings.replace(
-        home=home, broker_port=free_port(), broker_controller_port=free_port(),
-        broker_sasl_port=free_port(), broker_sasl_users=f"alice:{PASSWORD},bob:bob-pw",
+        home=home,
+        broker_port=free_port(),
+        broker_controller_port=free_port(),
+        broker_sasl_port=free_port(),
+        broker_sasl_users=f"alice:{PASSWORD},bob:bob-pw",
     )
     broker.up(settings)
     yield settings
@@ -42,8 +45,12 @@ def _client(sasl_broker, password: str, mechanism: str = "PLAIN"):
     return sasl_broker.replace(
         bootstrap_servers=f"127.0.0.1:{sasl_broker.broker_sasl_port}",
         topic_prefix=f"sasl{uuid.uuid4().hex[:6]}.",
-        security=KafkaSecurity(protocol="SASL_PLAINTEXT", sasl_mechanism=mechanism,
-                               sasl_username="alice", sasl_password=password),
+        security=KafkaSecurity(
+            protocol="SASL_PLAINTEXT",
+            sasl_mechanism=mechanism,
+            sasl_username="alice",
+            sasl_password=password,
+        ),
     )
 
 
@@ -61,13 +68,18 @@ def _security_env(settings) -> dict[str, str]:
 def test_worker_authenticates_and_enriches(sasl_broker, tmp_path: Path, mechanism):
     settings = _client(sasl_broker, PASSWORD, mechanism)
     ensure_topics(settings)
-    worker = WorkerProcess(settings, tmp_path / "worker.log", app_id=f"ww-sasl-{mechanism}",
-                           **_security_env(settings)).start()
+    worker = WorkerProcess(
+        settings, tmp_path / "worker.log", app_id=f"ww-sasl-{mechanism}", **_security_env(settings)
+    ).start()
     try:
-        produce(settings, "raw-articles",
-                [orjson.dumps({"id": "sasl-1", "text": "Le président a parlé à Paris."})])
-        records = collect(settings, "articles-enriched",
-                          lambda rs: any(r["value"]["id"] == "sasl-1" for r in rs))
+        produce(
+            settings,
+            "raw-articles",
+            [orjson.dumps({"id": "sasl-1", "text": "Le président a parlé à Paris."})],
+        )
+        records = collect(
+            settings, "articles-enriched", lambda rs: any(r["value"]["id"] == "sasl-1" for r in rs)
+        )
     finally:
         worker.stop()
     assert records[0]["value"]["language"] == "fr"
@@ -79,7 +91,9 @@ def test_wrong_password_fails_fast_with_a_clear_message(sasl_broker):
     proc = subprocess.run(
         [sys.executable, "-m", "streams.cli", "worker"],
         env=settings_env(settings, **_security_env(settings)),
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode != 0
     output = proc.stdout + proc.stderr

@@ -93,6 +93,7 @@ def test_the_index_forgets_articles_the_window_left_behind():
     assert all("old" not in members for members in buckets.values())
     assert len(buckets) == 32  # only the new article's bands remain
     # A copy of the forgotten article now starts a story of its own.
-    again = assign_story("copy", signature(EDITED), content_hash(EDITED), WINDOW_MS, articles,
-                         buckets)
+    again = assign_story(
+        "copy", signature(EDITED), content_hash(EDITED), WINDOW_MS, articles, buckets
+    )
     assert again.new_story

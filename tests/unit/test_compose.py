@@ -29,7 +29,10 @@ def _config(
         env["WIREWATCH_WEB_TOKEN"] = token
     return subprocess.run(
         [str(compose_binary()), "-f", str(path), "config", "--quiet"],
-        capture_output=True, text=True, cwd=path.parent, env=env,
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+        env=env,
     )
 
 

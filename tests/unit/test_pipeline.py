@@ -112,17 +112,20 @@ def test_nlp_budget_splits_batches_and_rejects_what_alone_exceeds_it():
     limits = Limits(nlp_batch_seconds=1.0, nlp_chars_per_second=100.0)  # 100 chars per batch
     enricher = Enricher(languages=["en"], limits=limits)
     sentence = "The minister spoke in London on Monday. "  # 40 characters
-    result = enricher.enrich_batch([
-        _msg(0, id="a", language="en", text=sentence * 2),  # 80 chars: fits
-        _msg(1, id="b", language="en", text=sentence * 2),  # 80: a batch of its own
-        _msg(2, id="c", language="en", text=sentence * 3),  # 120: alone over the budget
-    ])
+    result = enricher.enrich_batch(
+        [
+            _msg(0, id="a", language="en", text=sentence * 2),  # 80 chars: fits
+            _msg(1, id="b", language="en", text=sentence * 2),  # 80: a batch of its own
+            _msg(2, id="c", language="en", text=sentence * 3),  # 120: alone over the budget
+        ]
+    )
     assert [e.key for e in result.enriched] == ["a", "b"]
     (rejected,) = result.rejected
     assert rejected.reason == "nlp_budget_exceeded" and rejected.article_id == "c"
     assert "120 characters" in rejected.message and "nlp_batch_seconds" in rejected.message
-    assert enricher._within_budget([0, 1], [(a, None, b"") for a in (
-        _raw("a", sentence * 2), _raw("b", sentence * 2))]) == [[0], [1]]
+    assert enricher._within_budget(
+        [0, 1], [(a, None, b"") for a in (_raw("a", sentence * 2), _raw("b", sentence * 2))]
+    ) == [[0], [1]]
 
 
 def _raw(article_id: str, text: str):

@@ -101,10 +101,18 @@ def test_worker_refuses_a_public_bind_without_a_token_in_one_line(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    env.update(WIREWATCH_WEB_HOST="0.0.0.0", WIREWATCH_HOME=str(tmp_path),
-               KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")  # never reached
-    proc = subprocess.run([sys.executable, "-m", "streams.cli", "worker"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    env.update(
+        WIREWATCH_WEB_HOST="0.0.0.0",
+        WIREWATCH_HOME=str(tmp_path),
+        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+    )  # never reached
+    proc = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("Error:") and "token" in last
