@@ -50,8 +50,13 @@ def aiokafka_kwargs(settings: Settings) -> dict[str, Any]:
 
 
 def product_producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
-    """A producer configured like the worker's (acks=all, linger 5 ms, same request size)."""
-    kw = {"acks": "all", "linger_ms": 5, "max_request_size": settings.transport_max_bytes}
+    """A producer configured like the worker's (acks=all, same linger, batch and request size)."""
+    kw = {
+        "acks": "all",
+        "linger_ms": settings.producer_linger_ms,
+        "max_batch_size": settings.producer_batch_bytes,
+        "max_request_size": settings.transport_max_bytes,
+    }
     return AIOKafkaProducer(**aiokafka_kwargs(settings), **{**kw, **extra})
 
 

@@ -1,7 +1,7 @@
 """A bench-only Faust app: the enrich agent's shape with the NLP taken out.
 
-It measures what Faust costs when it moves articles: the same ``faust.App``
-settings as ``streams/app.py`` (acks, linger, fetch and request sizes), the raw
+It measures what Faust costs when it moves articles: the worker's own ``faust.App``
+settings (``streams.app.faust_config``: acks, linger, batch, fetch and request sizes), the raw
 topic read as bytes, values decoded with orjson in the NLP thread pool exactly
 where ``enrich_batch`` would run, ``stream.take_events(batch_size, within=…)``
 batching, and one ``topic.send`` per record through the registered orjson codec,
@@ -12,7 +12,9 @@ Run as ``python -m bench.passthrough`` with ``WIREWATCH_*`` settings and
 ``BENCH_SRC``/``BENCH_DST`` topic names in the environment (``bench.transport``
 does this). For experiments, ``BENCH_FAUST_OVERRIDES`` (a JSON object of
 ``faust.App`` settings, e.g. ``{"producer_max_batch_size": 1048576}``) and
-``BENCH_PASSTHROUGH_EXECUTOR=0`` (decode on the event loop) change this app only.
+``BENCH_PASSTHROUGH_EXECUTOR=0`` (decode on the event loop) and ``BENCH_DIRECT=1``
+(hand records straight to ``app.producer``, skipping ``Topic.send``'s per-message
+channel machinery) change this app only.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import faust
 import orjson
 
 from streams import codecs
+from streams.app import faust_config, run_worker
 from streams.config import Settings, load_settings
-from streams.kafka_clients import faust_credentials
 from streams.timeutil import now_rfc3339
 
 
@@ -43,24 +45,11 @@ def create_passthrough_app(
     overrides: dict[str, Any] | None = None,
     use_executor: bool = True,
 ) -> faust.App:
-    """The worker's App configuration (kept in step with ``streams.app.create_app``)."""
+    """The worker's own App configuration (``streams.app.faust_config``), no web server."""
     codecs.register()
     settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
-    conf: dict[str, Any] = {
-        "broker": "kafka://" + settings.bootstrap.replace(",", ";"),
-        "broker_credentials": faust_credentials(settings),
-        "key_serializer": "raw",
-        "value_serializer": "orjson",
-        "datadir": str(settings.worker_dir),
-        "topic_partitions": settings.partitions,
-        "topic_replication_factor": settings.replication_factor,
-        "producer_acks": -1,
-        "producer_linger": 0.005,
-        "producer_max_request_size": settings.transport_max_bytes,
-        "consumer_max_fetch_size": settings.transport_max_bytes,
-        "broker_max_poll_interval": 300.0,
-        "web_enabled": False,  # not on the message path; avoids a port per run
-    }
+    # The web server is not on the message path; off, it saves a port per run.
+    conf: dict[str, Any] = {**faust_config(settings), "web_enabled": False}
     app = faust.App(settings.app_id, **{**conf, **(overrides or {})})
     source = app.topic(
         src,
@@ -79,6 +68,7 @@ def create_passthrough_app(
         partitions=settings.partitions,
         internal=False,
     )
+    direct = os.environ.get("BENCH_DIRECT") == "1"
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-passthrough")
 
     @app.agent(source, name="passthrough")
@@ -93,6 +83,16 @@ def create_passthrough_app(
             enriched_at = now_rfc3339().encode()
             for event, value in zip(events, values, strict=True):
                 ts = event.message.timestamp
+                if direct:
+                    await app.producer.send(
+                        dst,
+                        event.message.key,
+                        codecs.dumps(value),
+                        None,
+                        ts or None,
+                        {"wirewatch-enriched-at": enriched_at},
+                    )
+                    continue
                 await sink.send(
                     key=event.message.key,
                     value=value,
@@ -104,8 +104,6 @@ def create_passthrough_app(
 
 
 def main() -> None:
-    from faust.worker import Worker
-
     settings = load_settings()
     app = create_passthrough_app(
         settings,
@@ -114,7 +112,7 @@ def main() -> None:
         overrides=orjson.loads(os.environ.get("BENCH_FAUST_OVERRIDES") or "{}"),
         use_executor=os.environ.get("BENCH_PASSTHROUGH_EXECUTOR", "1") != "0",
     )
-    Worker(app, loglevel="warning", quiet=True).execute_from_commandline()
+    run_worker(app, settings.log_level)
 
 
 if __name__ == "__main__":

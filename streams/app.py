@@ -7,6 +7,7 @@ entry point (it also creates missing topics first).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import faust
 
@@ -56,31 +57,35 @@ def _bind_topics(app: faust.App, settings: Settings) -> AppTopics:
     )
 
 
+def faust_config(settings: Settings) -> dict[str, Any]:
+    """The ``faust.App`` settings of a worker (the bench's pass-through agent uses them too)."""
+    return {
+        "broker": "kafka://" + settings.bootstrap.replace(",", ";"),
+        "broker_credentials": faust_credentials(settings),
+        "key_serializer": "raw",
+        "value_serializer": "orjson",
+        "datadir": str(settings.worker_dir),
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication_factor,
+        "producer_acks": -1,
+        # One request carries many records: 16 KB batches (the default) hold three 5 KB
+        # articles, and per-request overhead then dominates (see README Performance).
+        "producer_linger": settings.producer_linger_ms / 1000,
+        "producer_max_batch_size": settings.producer_batch_bytes,
+        "producer_max_request_size": settings.transport_max_bytes,
+        "consumer_max_fetch_size": settings.transport_max_bytes,
+        "web_host": settings.web_host,
+        "web_port": settings.web_port,
+        "web_bind": settings.web_host,
+        # NLP of one batch can take seconds; keep the group membership alive.
+        "broker_max_poll_interval": 300.0,
+    }
+
+
 def create_app(settings: Settings) -> faust.App:
     codecs.register()
     settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
-        settings.app_id,
-        broker="kafka://" + settings.bootstrap.replace(",", ";"),
-        broker_credentials=faust_credentials(settings),
-        key_serializer="raw",
-        value_serializer="orjson",
-        datadir=str(settings.worker_dir),
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication_factor,
-        producer_acks=-1,
-        # One request carries many records: 16 KB batches (the default) hold three 5 KB
-        # articles, and per-request overhead then dominates (see README Performance).
-        producer_linger=settings.producer_linger_ms / 1000,
-        producer_max_batch_size=settings.producer_batch_bytes,
-        producer_max_request_size=settings.transport_max_bytes,
-        consumer_max_fetch_size=settings.transport_max_bytes,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        web_bind=settings.web_host,
-        # NLP of one batch can take seconds; keep the group membership alive.
-        broker_max_poll_interval=300.0,
-    )
+    app = faust.App(settings.app_id, **faust_config(settings))
     app.wirewatch_settings = settings  # type: ignore[attr-defined]
     app.wirewatch_topics = _bind_topics(app, settings)  # type: ignore[attr-defined]
 
@@ -100,6 +105,20 @@ def create_app(settings: Settings) -> faust.App:
     counting = mentions.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
     web.register(app, settings, counting)
     return app
+
+
+def run_worker(app: faust.App, loglevel: str) -> None:
+    """Run ``app`` as a Faust worker until it is stopped (blocks; exits the process).
+
+    Without Faust's terminal spinner: at log levels of WARNING and above the spinner
+    sets the root logger to DEBUG, so every ``log.debug`` on the message path of
+    aiokafka and Faust builds a record nobody prints (~6 % of a pass-through's CPU).
+    """
+    from faust.worker import Worker
+
+    worker = Worker(app, loglevel=loglevel, quiet=True)
+    worker.spinner = None
+    worker.execute_from_commandline()
 
 
 def __getattr__(name: str) -> faust.App:

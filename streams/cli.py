@@ -149,16 +149,14 @@ def worker(ctx: click.Context, web_port: int | None, loglevel: str | None) -> No
     if web_port:
         settings = settings.replace(web_port=web_port)
         os.environ["WIREWATCH_WEB_PORT"] = str(web_port)
-    from faust.worker import Worker
-
-    from .app import create_app
+    from .app import create_app, run_worker
 
     try:  # before touching Kafka: bad rules or a public bind without a token fail at once
         app = create_app(settings)
     except (ConfigError, ValueError) as exc:
         raise Fail(str(exc)) from None
     _ensure_topics(settings, ensure_topics)
-    Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+    run_worker(app, loglevel or settings.log_level)
 
 
 # -- ingest / tail ------------------------------------------------------------------
