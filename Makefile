@@ -17,8 +17,7 @@ install: $(STAMP)  ## create .venv and install Wirewatch with its test tools
 demo: install  ## broker + worker + the sample stream, printed live; Ctrl-C stops it all
 	$(BIN)/wirewatch demo
 
-test: install  ## lint, then the whole suite (starts and stops its own Kafka broker)
-	$(BIN)/ruff check streams tests bench
+test: install lint  ## lint, then the whole suite (starts and stops its own Kafka broker)
 	$(BIN)/pytest -ra
 
 unit: install
