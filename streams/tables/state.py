@@ -138,14 +138,10 @@ def _add_into(bucket: Bucket, name: str, delta: dict[str, list[int]]) -> None:
     minutes at zero kept (a published window, see ``MentionState._republish``)."""
     part = bucket[name]
     for key, (dn, dw) in delta.items():
-        acc = part.get(key)
-        if acc is None:
-            part[key] = [dn, dw]
-        else:
-            acc[0] += dn
-            acc[1] += dw
-            if not acc[0] and not acc[1] and name != "m":
-                del part[key]
+        existed = key in part
+        _bump(part, key, dn, dw)
+        if existed and part[key] == [0, 0] and name != "m":
+            del part[key]
 
 
 def _new_bucket() -> Bucket:

@@ -336,22 +336,15 @@ def test_a_thirty_second_broker_outage_loses_nothing(crash_broker, tmp_path):
         while len(set(dep.enriched_ids())) < len(articles) // 4:  # well into the stream
             assert time.monotonic() < deadline, "no progress before the outage"
             time.sleep(2)
-        down = subprocess.run(
-            [sys.executable, "-m", "streams.cli", "broker", "down"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+
+        def broker_cli(command: str, timeout: float) -> subprocess.CompletedProcess:
+            args = [sys.executable, "-m", "streams.cli", "broker", command]
+            return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
+
+        down = broker_cli("down", 120)
         assert down.returncode == 0 and "broker stopped" in down.stdout, down.stderr
         time.sleep(30)
-        up = subprocess.run(
-            [sys.executable, "-m", "streams.cli", "broker", "up"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        up = broker_cli("up", 180)
         assert up.returncode == 0, up.stderr
         dep.wait_drained({a["id"] for a in articles})
         summary = check_outcomes(dep, articles)
