@@ -92,6 +92,9 @@ class Settings:
     # Per-batch NLP budget, enforced on an estimate from text length (see records.Limits).
     nlp_batch_seconds: float = 10.0
     nlp_chars_per_second: float = 20_000.0
+    # Articles of a batch are published in chunks of about this much estimated NLP time,
+    # cheapest first: a short article does not wait for a long one (see records.Limits).
+    nlp_chunk_seconds: float = 0.25
     # Comma-separated ISO 639-1 codes the language identifier may answer; empty = built-in list.
     language_candidates: str = ""
     worker_datadir: Path | None = None  # default: <home>/worker/<app_id>

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 
 from . import codecs
 from .agents.enrich import build_enricher, enrich_safely
 from .config import Settings
 from .nlp.clustering import assign_story, with_story
+from .nlp.pipeline import BatchResult
 from .records import SourceRef, dead_letter_record
 
 
@@ -22,7 +23,7 @@ def enrich_stream(
     numbered = enumerate(lines, 1)
     while batch := list(islice(numbered, batch_size)):
         messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
-        result = enrich_safely(enricher, messages)
+        result = BatchResult.of(chain.from_iterable(enrich_safely(enricher, messages)))
         for item in result.enriched:
             assignment = assign_story(
                 item.key,

@@ -65,6 +65,9 @@ class Limits:
     # rejected (reason nlp_budget_exceeded) rather than stalling its partition.
     nlp_batch_seconds: float = 10.0
     nlp_chars_per_second: float = 20_000.0
+    # Latency: a batch's NLP runs in chunks of about this much (estimated) time, and each
+    # chunk's articles are published as soon as it is done (Enricher.enrich_parts).
+    nlp_chunk_seconds: float = 0.25
 
     def nlp_seconds(self, text: str) -> float:
         return len(text) / self.nlp_chars_per_second

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import faust
 
 from .. import metrics
 from ..config import Settings
-from ..nlp.pipeline import BatchResult, Enricher
+from ..nlp.pipeline import BatchResult, Enricher, Part
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
 from ..timeutil import now_rfc3339
 
@@ -35,6 +36,7 @@ def build_enricher(settings: Settings) -> Enricher:
             settings.max_text_chars,
             settings.nlp_batch_seconds,
             settings.nlp_chars_per_second,
+            settings.nlp_chunk_seconds,
         ),
         language_candidates=candidates,
     )
@@ -53,31 +55,33 @@ def message_input(message: faust.types.Message) -> tuple[bytes | None, SourceRef
 
 def enrich_safely(
     enricher: Enricher, messages: list[tuple[bytes | None, SourceRef]]
-) -> BatchResult:
-    """``enrich_batch`` that cannot raise: on an unexpected error, retry one by one."""
+) -> Iterator[Part]:
+    """``enrich_parts`` that cannot raise: after an unexpected error, the messages not
+    answered yet are retried one by one (one that fails alone is dead-lettered)."""
+    answered: set[int] = set()
     try:
-        return enricher.enrich_batch(messages)
+        for part in enricher.enrich_parts(messages):
+            answered.update(pos for pos, _ in part)
+            yield part
+        return
     except Exception:
-        log.exception("enrich_batch failed for a batch of %d; isolating", len(messages))
-    result = BatchResult()
-    for value, ref in messages:
+        log.exception("enrichment failed in a batch of %d; isolating", len(messages))
+    for pos, (value, ref) in enumerate(messages):
+        if pos in answered:
+            continue
         try:
-            one = enricher.enrich_batch([(value, ref)])
+            outcomes = [o for part in enricher.enrich_parts([(value, ref)]) for _, o in part]
         except Exception as exc:
-            one = BatchResult(
-                rejected=[
-                    Rejection(
-                        "enrichment_failed",
-                        f"{type(exc).__name__}: {exc}",
-                        "enrich",
-                        ref,
-                        value or b"",
-                    )
-                ]
-            )
-        result.enriched += one.enriched
-        result.rejected += one.rejected
-    return result
+            outcomes = [
+                Rejection(
+                    "enrichment_failed",
+                    f"{type(exc).__name__}: {exc}",
+                    "enrich",
+                    ref,
+                    value or b"",
+                )
+            ]
+        yield [(pos, outcome) for outcome in outcomes]
 
 
 def register(app: faust.App, topics, settings: Settings) -> None:
@@ -91,29 +95,32 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
             messages = [message_input(e.message) for e in events]
             started = loop.time()
-            result = await loop.run_in_executor(executor, enrich_safely, enricher, messages)
+            parts = enrich_safely(enricher, messages)
+            # One chunk per call in the NLP thread: its articles are published while the
+            # next chunk runs. Offsets are acknowledged after the whole batch (take_events).
+            while (part := await loop.run_in_executor(executor, next, parts, None)) is not None:
+                await publish(BatchResult.of(part), len(messages))
             metrics.enrich_batch(events[0].message.topic, len(events), loop.time() - started)
-            enriched_at = now_rfc3339().encode()
-            for item in result.enriched:
-                # The raw record's timestamp travels on: event time when published_at is absent.
-                ts = item.ref.timestamp_ms / 1000 if item.ref.timestamp_ms else None
-                await topics.stories_stage.send(
-                    key=item.key.encode(),
-                    value=item.story_stage_value(),
-                    timestamp=ts,
-                    headers={"wirewatch-enriched-at": enriched_at},
-                )
-                metrics.produced(topics.stories_stage.get_topic_name())
-            for rej in result.rejected:
-                await topics.dead_letter.send(
-                    key=dead_letter_key(rej),
-                    value=dead_letter_record(rej),
-                )
-                metrics.dead_letter(rej.reason, topics.dead_letter.get_topic_name())
-            if result.rejected:
-                log.warning(
-                    "dead-lettered %d of %d messages (%s)",
-                    len(result.rejected),
-                    len(messages),
-                    ", ".join(sorted({r.reason for r in result.rejected})),
-                )
+
+    async def publish(result: BatchResult, batch_size: int) -> None:
+        enriched_at = now_rfc3339().encode()
+        for item in result.enriched:
+            # The raw record's timestamp travels on: event time when published_at is absent.
+            ts = item.ref.timestamp_ms / 1000 if item.ref.timestamp_ms else None
+            await topics.stories_stage.send(
+                key=item.key.encode(),
+                value=item.story_stage_value(),
+                timestamp=ts,
+                headers={"wirewatch-enriched-at": enriched_at},
+            )
+            metrics.produced(topics.stories_stage.get_topic_name())
+        for rej in result.rejected:
+            await topics.dead_letter.send(key=dead_letter_key(rej), value=dead_letter_record(rej))
+            metrics.dead_letter(rej.reason, topics.dead_letter.get_topic_name())
+        if result.rejected:
+            log.warning(
+                "dead-lettered %d of %d messages (%s)",
+                len(result.rejected),
+                batch_size,
+                ", ".join(sorted({r.reason for r in result.rejected})),
+            )

@@ -1,9 +1,11 @@
-"""The one enrichment entry point: ``Enricher.enrich_batch(messages) -> BatchResult``.
+"""The one enrichment entry point: ``Enricher.enrich_parts(messages)`` (``enrich_batch``
+gathers its parts).
 
 Both ``wirewatch enrich`` (offline) and the enrich agent (streaming) call it, so
 their output cannot drift apart. Per batch: decode and validate every message,
-identify languages, run each language's spaCy pipeline once over its articles
-(``nlp.pipe``), then export each Doc to an enriched-article.v1 record.
+identify languages, run each language's spaCy pipeline over its articles in
+chunks (``nlp.pipe``), cheapest first, and export each Doc to an
+enriched-article.v1 record as its chunk is done.
 
 Pipelines are assembled from ``pipelines.toml``: the packaged model with only
 the pipes we need, followed by Wirewatch's registered components. A component
@@ -16,11 +18,14 @@ from __future__ import annotations
 import logging
 import time
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from spacy.language import Language
@@ -147,8 +152,55 @@ class Enriched:
 class BatchResult:
     enriched: list[Enriched] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
-    seconds_nlp: float = 0.0
-    seconds_total: float = 0.0
+
+    @classmethod
+    def of(cls, outcomes: Iterable[tuple[int, Outcome]]) -> BatchResult:
+        """Outcomes sorted by input position, split into enriched and rejected."""
+        result = cls()
+        for _, outcome in sorted(outcomes, key=itemgetter(0)):
+            if isinstance(outcome, Enriched):
+                result.enriched.append(outcome)
+            else:
+                result.rejected.append(outcome)
+        return result
+
+
+Outcome = Enriched | Rejection
+Part = list[tuple[int, Outcome]]  # (position of the message in its batch, its outcome)
+
+
+class _Article(NamedTuple):
+    pos: int  # in the batch
+    raw: RawArticle
+    guess: LanguageGuess
+    original: bytes
+
+
+class _SameIdInOrder:
+    """Holds an outcome back until every earlier message with its article id is out.
+
+    Parts leave cheapest first; without this a correction could overtake its original
+    in the same batch, and the compacted topic would keep the older version.
+    """
+
+    def __init__(self, ids: Iterable[tuple[int, str]]) -> None:
+        self._positions: dict[str, deque[int]] = defaultdict(deque)
+        for pos, article_id in sorted(ids):
+            self._positions[article_id].append(pos)
+        self._held: dict[int, Outcome] = {}
+
+    def release(self, ready: Iterable[tuple[int, str, Outcome]]) -> Part:
+        keys = []
+        for pos, article_id, outcome in ready:
+            self._held[pos] = outcome
+            keys.append(article_id)
+        out: Part = []
+        for article_id in dict.fromkeys(keys):
+            queue = self._positions[article_id]
+            while queue and queue[0] in self._held:
+                pos = queue.popleft()
+                out.append((pos, self._held.pop(pos)))
+        return sorted(out, key=itemgetter(0))
 
 
 def export_entities(doc: Doc) -> list[dict[str, Any]]:
@@ -213,81 +265,97 @@ class Enricher:
 
     def enrich_batch(self, messages: Sequence[tuple[bytes | None, SourceRef]]) -> BatchResult:
         """Enrich a batch of raw message values; order of ``enriched`` follows input."""
-        started = time.perf_counter()
-        result = BatchResult()
-        articles: list[tuple[RawArticle, LanguageGuess, bytes]] = []
+        return BatchResult.of(chain.from_iterable(self.enrich_parts(messages)))
+
+    def enrich_parts(self, messages: Sequence[tuple[bytes | None, SourceRef]]) -> Iterator[Part]:
+        """Every message's outcome, as (input position, outcome), in parts as they are ready.
+
+        Rejections by validation and articles without a pipeline come first. Then each
+        language's articles go through ``nlp.pipe`` in chunks of about
+        ``limits.nlp_chunk_seconds`` of estimated NLP, the chunk of cheapest articles
+        first (Smith's rule: the least mean completion time), so a short article is out
+        without waiting for a long one of its batch. Messages with the same article id
+        (a correction right behind its original) still come out in input order.
+        """
         budget = self.limits.nlp_batch_seconds
-        for value, ref in messages:
+        first: Part = []
+        articles: list[_Article] = []
+        for pos, (value, ref) in enumerate(messages):
             decoded = decode_raw(value, ref, self.limits)
             if isinstance(decoded, Rejection):
-                result.rejected.append(decoded)
+                first.append((pos, decoded))
                 continue
             guess = self.detector.detect(decoded.text, decoded.title, decoded.language)
             if guess.language in self.nlps and self.limits.nlp_seconds(decoded.text) > budget:
-                result.rejected.append(
-                    Rejection(
-                        "nlp_budget_exceeded",
-                        f"text of {len(decoded.text):,} characters would need about "
-                        f"{self.limits.nlp_seconds(decoded.text):.1f}s of NLP; the per-batch "
-                        f"budget is {budget:g}s (nlp_batch_seconds)",
-                        "validate",
-                        ref,
-                        value or b"",
-                        decoded.id,
+                first.append(
+                    (
+                        pos,
+                        Rejection(
+                            "nlp_budget_exceeded",
+                            f"text of {len(decoded.text):,} characters would need about "
+                            f"{self.limits.nlp_seconds(decoded.text):.1f}s of NLP; the per-batch "
+                            f"budget is {budget:g}s (nlp_batch_seconds)",
+                            "validate",
+                            ref,
+                            value or b"",
+                            decoded.id,
+                        ),
                     )
                 )
                 continue
-            articles.append((decoded, guess, value or b""))
+            articles.append(_Article(pos, decoded, guess, value or b""))
 
-        docs: dict[int, Doc | Rejection] = {}
-        nlp_started = time.perf_counter()
+        in_order = _SameIdInOrder((a.pos, a.raw.id) for a in articles)
+        no_nlp = [a for a in articles if a.guess.language not in self.nlps]
+        first += in_order.release([(a.pos, a.raw.id, self._outcome(a, None)) for a in no_nlp])
+        if first:
+            yield sorted(first, key=itemgetter(0))
+        for nlp, chunk in self._chunks([a for a in articles if a.guess.language in self.nlps]):
+            docs = self._pipe(nlp, [(a.raw, a.original) for a in chunk])
+            ready = [
+                (a.pos, a.raw.id, self._outcome(a, doc)) for a, doc in zip(chunk, docs, strict=True)
+            ]
+            if part := in_order.release(ready):
+                yield part
+
+    def _chunks(self, articles: list[_Article]) -> list[tuple[Language, list[_Article]]]:
+        """One language per chunk, within the chunk budget; cheapest articles first."""
+        budget = min(self.limits.nlp_chunk_seconds, self.limits.nlp_batch_seconds)
+        chunks: list[tuple[Language, list[_Article]]] = []
         for lang, nlp in self.nlps.items():
-            idx = [i for i, (_, g, _) in enumerate(articles) if g.language == lang]
-            for chunk in self._within_budget(idx, articles):
-                batch = [(articles[i][0], articles[i][2]) for i in chunk]
-                for i, doc in zip(chunk, self._pipe(nlp, batch), strict=True):
-                    docs[i] = doc
-        result.seconds_nlp = time.perf_counter() - nlp_started
-
-        for i, (article, guess, original) in enumerate(articles):
-            doc = docs.get(i)
-            if isinstance(doc, Rejection):
-                result.rejected.append(doc)
-                continue
-            try:
-                record = self.to_record(article, guess, doc)
-            except Exception as exc:  # a bug in a component must not lose the article
-                log.exception("export failed for article %s", article.id)
-                result.rejected.append(_failed(article, original, exc))
-                continue
-            result.enriched.append(
-                Enriched(
-                    article.id,
-                    record,
-                    article.ref,
-                    signature(article.text),
-                    _event_time_ms(article),
-                    content_hash(article.text),
-                )
-            )
-        result.seconds_total = time.perf_counter() - started
-        return result
-
-    def _within_budget(self, idx: list[int], articles: list) -> list[list[int]]:
-        """Split one language's articles into runs whose estimated NLP time fits the budget."""
-        chunks: list[list[int]] = []
-        current: list[int] = []
-        spent = 0.0
-        for i in idx:
-            cost = self.limits.nlp_seconds(articles[i][0].text)
-            if current and spent + cost > self.limits.nlp_batch_seconds:
-                chunks.append(current)
-                current, spent = [], 0.0
-            current.append(i)
-            spent += cost
-        if current:
-            chunks.append(current)
+            mine = sorted((a for a in articles if a.guess.language == lang), key=_length)
+            current: list[_Article] = []
+            spent = 0.0
+            for article in mine:
+                cost = self.limits.nlp_seconds(article.raw.text)
+                if current and spent + cost > budget:
+                    chunks.append((nlp, current))
+                    current, spent = [], 0.0
+                current.append(article)
+                spent += cost
+            if current:
+                chunks.append((nlp, current))
+        # Smith's rule: ascending mean cost per article (a stable sort: ties keep their order).
+        chunks.sort(key=lambda c: sum(map(_length, c[1])) / len(c[1]))
         return chunks
+
+    def _outcome(self, article: _Article, doc: Doc | Rejection | None) -> Outcome:
+        raw = article.raw
+        if isinstance(doc, Rejection):
+            return doc
+        try:
+            record = self.to_record(raw, article.guess, doc)
+        except Exception as exc:  # a bug in a component must not lose the article
+            log.exception("export failed for article %s", raw.id)
+            return _failed(raw, article.original, exc)
+        return Enriched(
+            raw.id,
+            record,
+            raw.ref,
+            signature(raw.text),
+            _event_time_ms(raw),
+            content_hash(raw.text),
+        )
 
     def _pipe(self, nlp: Language, batch: list[tuple[RawArticle, bytes]]) -> list[Doc | Rejection]:
         try:
@@ -377,6 +445,10 @@ def _paragraphs_start_sentences(doc: Doc) -> None:
         if after_break and token.i > 0:
             token.is_sent_start = True
         after_break = "\n" in token.whitespace_
+
+
+def _length(article: _Article) -> int:
+    return len(article.raw.text)
 
 
 def _event_time_ms(article: RawArticle) -> int | None:

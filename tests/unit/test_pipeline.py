@@ -112,23 +112,82 @@ def test_nlp_budget_splits_batches_and_rejects_what_alone_exceeds_it():
     limits = Limits(nlp_batch_seconds=1.0, nlp_chars_per_second=100.0)  # 100 chars per batch
     enricher = Enricher(languages=["en"], limits=limits)
     sentence = "The minister spoke in London on Monday. "  # 40 characters
-    result = enricher.enrich_batch(
-        [
-            _msg(0, id="a", language="en", text=sentence * 2),  # 80 chars: fits
-            _msg(1, id="b", language="en", text=sentence * 2),  # 80: a batch of its own
-            _msg(2, id="c", language="en", text=sentence * 3),  # 120: alone over the budget
-        ]
-    )
+    messages = [
+        _msg(0, id="a", language="en", text=sentence * 2),  # 80 chars: fits
+        _msg(1, id="b", language="en", text=sentence * 2),  # 80: a batch of its own
+        _msg(2, id="c", language="en", text=sentence * 3),  # 120: alone over the budget
+    ]
+    result = enricher.enrich_batch(messages)
     assert [e.key for e in result.enriched] == ["a", "b"]
     (rejected,) = result.rejected
     assert rejected.reason == "nlp_budget_exceeded" and rejected.article_id == "c"
     assert "120 characters" in rejected.message and "nlp_batch_seconds" in rejected.message
-    assert enricher._within_budget(
-        [0, 1], [(a, None, b"") for a in (_raw("a", sentence * 2), _raw("b", sentence * 2))]
-    ) == [[0], [1]]
+    assert _keys_by_part(enricher, messages) == [["c"], ["a"], ["b"]]
 
 
-def _raw(article_id: str, text: str):
-    from streams.records import RawArticle
+def _keys_by_part(enricher: Enricher, messages) -> list[list[str]]:
+    return [
+        [getattr(o, "key", None) or o.article_id for _, o in part]
+        for part in enricher.enrich_parts(messages)
+    ]
 
-    return RawArticle(article_id, text, None, None, None, "en", None, SourceRef("t"))
+
+SENTENCE = "The minister spoke in London on Monday. "  # 40 characters
+
+
+@pytest.fixture(scope="module")
+def chunked() -> Enricher:
+    from streams.records import Limits
+
+    # 100 characters of estimated NLP per chunk, 1,000 per batch.
+    limits = Limits(nlp_batch_seconds=10.0, nlp_chars_per_second=100.0, nlp_chunk_seconds=1.0)
+    return Enricher(languages=["en"], limits=limits)
+
+
+def test_parts_come_cheapest_first_and_a_correction_never_overtakes_its_original(chunked):
+    messages = [
+        _msg(0, id="long", language="en", text=SENTENCE * 3),
+        _msg(1, id="s1", language="en", text=SENTENCE),
+        (b"{", SourceRef("test", 0, 2)),
+        _msg(3, id="s2", language="en", text=SENTENCE),
+        _msg(4, id="x", language="en", text=SENTENCE * 6),  # the original, long
+        _msg(5, id="x", language="en", text="Correction: " + SENTENCE),  # short
+    ]
+    parts = list(chunked.enrich_parts(messages))
+    # Rejections at once; then the two short articles; the long one; and the
+    # correction, which was parsed early, held until its original is done.
+    assert [[pos for pos, _ in part] for part in parts] == [[2], [1, 3], [0], [4, 5]]
+    original, correction = (o.record["text"] for _, o in parts[-1])
+    assert original == SENTENCE * 6 and correction.startswith("Correction: ")
+    # Gathered, the batch is in input order, whatever the parts' order.
+    assert [e.key for e in chunked.enrich_batch(messages).enriched] == [
+        "long",
+        "s1",
+        "s2",
+        "x",
+        "x",
+    ]
+
+
+def test_every_message_gets_one_outcome_when_the_parts_fail_half_way(chunked, monkeypatch):
+    from streams.agents.enrich import enrich_safely
+    from streams.nlp.pipeline import Enriched
+
+    real = Enricher._outcome
+
+    def outcome(self, article, doc):
+        if article.raw.id == "bug":
+            raise RuntimeError("not caught by the component guard")
+        return real(self, article, doc)
+
+    monkeypatch.setattr(Enricher, "_outcome", outcome)
+    messages = [
+        _msg(0, id="first", language="en", text=SENTENCE),
+        _msg(1, id="bug", language="en", text=SENTENCE * 2),
+        _msg(2, id="after", language="en", text=SENTENCE * 2),
+    ]
+    answered = [(pos, o) for part in enrich_safely(chunked, messages) for pos, o in part]
+    assert sorted(pos for pos, _ in answered) == [0, 1, 2]
+    by_pos = dict(answered)
+    assert isinstance(by_pos[0], Enriched) and isinstance(by_pos[2], Enriched)
+    assert by_pos[1].reason == "enrichment_failed" and "not caught" in by_pos[1].message
