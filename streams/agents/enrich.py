@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import faust
@@ -84,6 +84,28 @@ def enrich_safely(
         yield [(pos, outcome) for outcome in outcomes]
 
 
+async def in_thread(executor: ThreadPoolExecutor, parts: Iterator[Part]) -> AsyncIterator[Part]:
+    """Run ``parts`` to the end in ``executor``, yielding each part here as it is ready.
+
+    The thread goes on to the next chunk at once: it never waits for the event loop,
+    which may be busy with the other agents, to ask for it.
+    """
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Queue[Part | None] = asyncio.Queue()
+
+    def run() -> None:
+        try:
+            for part in parts:
+                loop.call_soon_threadsafe(ready.put_nowait, part)
+        finally:
+            loop.call_soon_threadsafe(ready.put_nowait, None)
+
+    done = loop.run_in_executor(executor, run)
+    while (part := await ready.get()) is not None:
+        yield part
+    await done  # re-raises what the thread raised (enrich_safely itself does not raise)
+
+
 def register(app: faust.App, topics, settings: Settings) -> None:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-nlp")
 
@@ -95,10 +117,9 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
             messages = [message_input(e.message) for e in events]
             started = loop.time()
-            parts = enrich_safely(enricher, messages)
-            # One chunk per call in the NLP thread: its articles are published while the
-            # next chunk runs. Offsets are acknowledged after the whole batch (take_events).
-            while (part := await loop.run_in_executor(executor, next, parts, None)) is not None:
+            # Each chunk's articles are published while the next chunk runs; offsets
+            # are acknowledged after the whole batch (take_events).
+            async for part in in_thread(executor, enrich_safely(enricher, messages)):
                 await publish(BatchResult.of(part), len(messages))
             metrics.enrich_batch(events[0].message.topic, len(events), loop.time() - started)
 

@@ -29,6 +29,7 @@ changelog after a crash (see README).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -51,8 +52,13 @@ log = logging.getLogger(__name__)
 COUNT_WITHIN_S = 1.0
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def partition_for(key: str, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives a UTF-8 key (murmur2, as Java's)."""
+    """The partition Kafka's default partitioner gives a UTF-8 key (murmur2, as Java's).
+
+    Cached: aiokafka's murmur2 is pure Python, and the same actor ids come back in
+    every article.
+    """
     return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 

@@ -419,6 +419,27 @@ def test_a_batch_about_one_actor_writes_its_bucket_once() -> None:
     ]
 
 
+def test_updates_read_day_windows_from_prefix_sums_exactly_as_state_count() -> None:
+    """``updates`` sums 24-hour windows and their spike baselines from prefix sums:
+    every record it publishes equals the one computed window by window."""
+    rng = random.Random(11)
+    pipe = Pipeline()
+    for rec, version in random_records(rng, 400):
+        pipe.publish(rec, version)
+    compared = 0
+    for p in range(PARTITIONS):
+        batch = [(p, i, msg) for i, msg in enumerate(pipe.stage[p])]
+        for k in range(0, len(batch), 37):
+            applied = pipe.state.apply(batch[k : k + 37])
+            for key, value in queries.updates(pipe.state, applied.changed, applied.expired):
+                if value is None:
+                    continue
+                actor, size, start = key.split("|")
+                assert value == queries.window_update(pipe.state, actor, WINDOWS[size], int(start))
+                compared += size == "24h" and value["baseline_windows"] > 0
+    assert compared > 100  # day windows with a baseline were among them
+
+
 # ------------------------------------------------------------------ lateness, expiry
 def messages(aid: str, actors: list[str], t: int, version: int) -> list[tuple[int, dict[str, Any]]]:
     return fan_out(article(aid, actors, t), version, None, None, partition_of).messages
