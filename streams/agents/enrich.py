@@ -54,13 +54,13 @@ def message_input(message: faust.types.Message) -> tuple[bytes | None, SourceRef
 
 
 def enrich_safely(
-    enricher: Enricher, messages: list[tuple[bytes | None, SourceRef]]
+    enricher: Enricher, messages: list[tuple[bytes | None, SourceRef]], chunked: bool = False
 ) -> Iterator[Part]:
     """``enrich_parts`` that cannot raise: after an unexpected error, the messages not
     answered yet are retried one by one (one that fails alone is dead-lettered)."""
     answered: set[int] = set()
     try:
-        for part in enricher.enrich_parts(messages):
+        for part in enricher.enrich_parts(messages, chunked):
             answered.update(pos for pos, _ in part)
             yield part
         return
@@ -118,8 +118,12 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             messages = [message_input(e.message) for e in events]
             started = loop.time()
             # Each chunk's articles are published while the next chunk runs; offsets
-            # are acknowledged after the whole batch (take_events).
-            async for part in in_thread(executor, enrich_safely(enricher, messages)):
+            # are acknowledged after the whole batch (take_events). Small chunks while
+            # batches are not full (spare capacity: latency first); a full batch means a
+            # backlog, so one chunk per language (throughput first).
+            chunked = len(messages) < settings.batch_size
+            parts = enrich_safely(enricher, messages, chunked)
+            async for part in in_thread(executor, parts):
                 await publish(BatchResult.of(part), len(messages))
             metrics.enrich_batch(events[0].message.topic, len(events), loop.time() - started)
 

@@ -136,7 +136,7 @@ SENTENCE = "The minister spoke in London on Monday. "  # 40 characters
 
 
 @pytest.fixture(scope="module")
-def chunked() -> Enricher:
+def small_chunks() -> Enricher:
     from streams.records import Limits
 
     # 100 characters of estimated NLP per chunk, 1,000 per batch.
@@ -144,7 +144,7 @@ def chunked() -> Enricher:
     return Enricher(languages=["en"], limits=limits)
 
 
-def test_parts_come_cheapest_first_and_a_correction_never_overtakes_its_original(chunked):
+def test_parts_come_cheapest_first_and_a_correction_never_overtakes_its_original(small_chunks):
     messages = [
         _msg(0, id="long", language="en", text=SENTENCE * 3),
         _msg(1, id="s1", language="en", text=SENTENCE),
@@ -153,14 +153,17 @@ def test_parts_come_cheapest_first_and_a_correction_never_overtakes_its_original
         _msg(4, id="x", language="en", text=SENTENCE * 6),  # the original, long
         _msg(5, id="x", language="en", text="Correction: " + SENTENCE),  # short
     ]
-    parts = list(chunked.enrich_parts(messages))
+    parts = list(small_chunks.enrich_parts(messages))
     # Rejections at once; then the two short articles; the long one; and the
     # correction, which was parsed early, held until its original is done.
     assert [[pos for pos, _ in part] for part in parts] == [[2], [1, 3], [0], [4, 5]]
     original, correction = (o.record["text"] for _, o in parts[-1])
     assert original == SENTENCE * 6 and correction.startswith("Correction: ")
     # Gathered, the batch is in input order, whatever the parts' order.
-    assert [e.key for e in chunked.enrich_batch(messages).enriched] == [
+    # Unchunked (a full batch: throughput first), one part per language.
+    unchunked = small_chunks.enrich_parts(messages, chunked=False)
+    assert [[pos for pos, _ in part] for part in unchunked] == [[2], [0, 1, 3, 4, 5]]
+    assert [e.key for e in small_chunks.enrich_batch(messages).enriched] == [
         "long",
         "s1",
         "s2",
@@ -169,7 +172,7 @@ def test_parts_come_cheapest_first_and_a_correction_never_overtakes_its_original
     ]
 
 
-def test_every_message_gets_one_outcome_when_the_parts_fail_half_way(chunked, monkeypatch):
+def test_every_message_gets_one_outcome_when_the_parts_fail_half_way(small_chunks, monkeypatch):
     from streams.agents.enrich import enrich_safely
     from streams.nlp.pipeline import Enriched
 
@@ -186,7 +189,8 @@ def test_every_message_gets_one_outcome_when_the_parts_fail_half_way(chunked, mo
         _msg(1, id="bug", language="en", text=SENTENCE * 2),
         _msg(2, id="after", language="en", text=SENTENCE * 2),
     ]
-    answered = [(pos, o) for part in enrich_safely(chunked, messages) for pos, o in part]
+    parts = enrich_safely(small_chunks, messages, chunked=True)
+    answered = [(pos, o) for part in parts for pos, o in part]
     assert sorted(pos for pos, _ in answered) == [0, 1, 2]
     by_pos = dict(answered)
     assert isinstance(by_pos[0], Enriched) and isinstance(by_pos[2], Enriched)
