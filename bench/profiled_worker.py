@@ -1,13 +1,13 @@
 """``wirewatch worker`` under cProfile, one profile per thread that matters.
 
 A worker has two busy threads: the event loop (Faust, aiokafka, codecs, the story,
-alert and mention agents) and the NLP thread (``enrich_batch``). cProfile sees one
+alert and mention agents) and the NLP thread (``enrich_parts``). cProfile sees one
 thread per profiler, so the event loop is profiled from start to exit and the NLP
-thread around each ``enrich_safely`` call (looked up as a module global by the agent
-at every batch, so wrapping it here changes nothing in the product). Times are wall
-seconds of each thread (cProfile's C timer: a Python timer such as
-``time.thread_time`` multiplies the overhead); the loop thread's idle time shows up
-under ``select``/``epoll``. cProfile slows Python-heavy code a lot: use a profiled
+thread around each step of ``enrich_safely`` (a generator, looked up as a module
+global by the agent at every batch, so wrapping it here changes nothing in the
+product). Times are wall seconds of each thread (cProfile's C timer: a Python timer
+such as ``time.thread_time`` multiplies the overhead); the loop thread's idle time
+shows up under ``select``/``epoll``. cProfile slows Python-heavy code a lot: use a profiled
 run for *where* time goes, never for the ratios.
 
 Profiles go to ``$WIREWATCH_BENCH_PROFILE-loop.prof`` and ``-nlp.prof`` on exit.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import cProfile
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,18 @@ def main() -> None:
     nlp_profile = cProfile.Profile()
     original = enrich.enrich_safely
 
-    def profiled(enricher: Any, messages: Any) -> Any:
-        nlp_profile.enable()
-        try:
-            return original(enricher, messages)
-        finally:
-            nlp_profile.disable()
+    def profiled(*args: Any) -> Iterator[Any]:
+        # A generator run by the NLP thread: profile each step, in that thread.
+        parts = original(*args)
+        while True:
+            nlp_profile.enable()
+            try:
+                part = next(parts, None)
+            finally:
+                nlp_profile.disable()
+            if part is None:
+                return
+            yield part
 
     enrich.enrich_safely = profiled
     loop_profile = cProfile.Profile()
