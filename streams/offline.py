@@ -23,7 +23,8 @@ def enrich_stream(
     numbered = enumerate(lines, 1)
     while batch := list(islice(numbered, batch_size)):
         messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
-        result = BatchResult.of(chain.from_iterable(enrich_safely(enricher, messages)))
+        parts = enrich_safely(enricher, messages, chunked=False)
+        result = BatchResult.of(chain.from_iterable(parts))
         for item in result.enriched:
             assignment = assign_story(
                 item.key,

@@ -54,13 +54,13 @@ def message_input(message: faust.types.Message) -> tuple[bytes | None, SourceRef
 
 
 def enrich_safely(
-    enricher: Enricher, messages: list[tuple[bytes | None, SourceRef]], chunked: bool = False
+    enricher: Enricher, messages: list[tuple[bytes | None, SourceRef]], *, chunked: bool
 ) -> Iterator[Part]:
     """``enrich_parts`` that cannot raise: after an unexpected error, the messages not
     answered yet are retried one by one (one that fails alone is dead-lettered)."""
     answered: set[int] = set()
     try:
-        for part in enricher.enrich_parts(messages, chunked):
+        for part in enricher.enrich_parts(messages, chunked=chunked):
             answered.update(pos for pos, _ in part)
             yield part
         return
@@ -70,7 +70,8 @@ def enrich_safely(
         if pos in answered:
             continue
         try:
-            outcomes = [o for part in enricher.enrich_parts([(value, ref)]) for _, o in part]
+            one = enricher.enrich_parts([(value, ref)], chunked=False)
+            outcomes = [o for part in one for _, o in part]
         except Exception as exc:
             outcomes = [
                 Rejection(
@@ -122,7 +123,7 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             # batches are not full (spare capacity: latency first); a full batch means a
             # backlog, so one chunk per language (throughput first).
             chunked = len(messages) < settings.batch_size
-            parts = enrich_safely(enricher, messages, chunked)
+            parts = enrich_safely(enricher, messages, chunked=chunked)
             async for part in in_thread(executor, parts):
                 await publish(BatchResult.of(part), len(messages))
             metrics.enrich_batch(events[0].message.topic, len(events), loop.time() - started)

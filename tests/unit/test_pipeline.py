@@ -128,7 +128,7 @@ def test_nlp_budget_splits_batches_and_rejects_what_alone_exceeds_it():
 def _keys_by_part(enricher: Enricher, messages) -> list[list[str]]:
     return [
         [getattr(o, "key", None) or o.article_id for _, o in part]
-        for part in enricher.enrich_parts(messages)
+        for part in enricher.enrich_parts(messages, chunked=True)
     ]
 
 
@@ -153,7 +153,7 @@ def test_parts_come_cheapest_first_and_a_correction_never_overtakes_its_original
         _msg(4, id="x", language="en", text=SENTENCE * 6),  # the original, long
         _msg(5, id="x", language="en", text="Correction: " + SENTENCE),  # short
     ]
-    parts = list(small_chunks.enrich_parts(messages))
+    parts = list(small_chunks.enrich_parts(messages, chunked=True))
     # Rejections at once; then the two short articles; the long one; and the
     # correction, which was parsed early, held until its original is done.
     assert [[pos for pos, _ in part] for part in parts] == [[2], [1, 3], [0], [4, 5]]
