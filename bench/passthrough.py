@@ -112,7 +112,7 @@ def main() -> None:
         overrides=orjson.loads(os.environ.get("BENCH_FAUST_OVERRIDES") or "{}"),
         use_executor=os.environ.get("BENCH_PASSTHROUGH_EXECUTOR", "1") != "0",
     )
-    run_worker(app, settings.log_level)
+    run_worker(app, settings.log_level, settings.event_loop)
 
 
 if __name__ == "__main__":

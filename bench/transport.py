@@ -28,6 +28,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams import codecs
+from streams.app import use_event_loop
 from streams.config import Settings, load_settings
 from streams.timeutil import now_rfc3339
 
@@ -79,7 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--group", required=True)
     args = parser.parse_args(argv)
-    asyncio.run(bare_loop(load_settings(), args.src, args.dst, args.count, args.group))
+    settings = load_settings()
+    use_event_loop(settings.event_loop)  # the loop the pass-through's worker runs on
+    asyncio.run(bare_loop(settings, args.src, args.dst, args.count, args.group))
 
 
 # -- measurement (bench process) ----------------------------------------------------

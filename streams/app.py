@@ -6,13 +6,14 @@ entry point (it also creates missing topics first).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
 from . import codecs, topics
-from .config import Settings, load_settings
+from .config import ConfigError, Settings, load_settings
 from .kafka_clients import faust_credentials
 
 
@@ -107,7 +108,29 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-def run_worker(app: faust.App, loglevel: str) -> None:
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
+def use_event_loop(name: str) -> None:
+    """Make ``name`` (one of ``EVENT_LOOPS``) the loop of every thread started from now on.
+
+    Call it before anything creates a loop: Faust's worker and its consumer thread
+    each create theirs through the policy set here.
+    """
+    if name not in EVENT_LOOPS:
+        raise ConfigError(f"event_loop must be one of {list(EVENT_LOOPS)}, not {name!r}")
+    if name == "uvloop":
+        import uvloop
+
+        policy: type[asyncio.AbstractEventLoopPolicy] = uvloop.EventLoopPolicy
+    else:
+        policy = asyncio.DefaultEventLoopPolicy
+    # Idempotent: a new policy would forget a loop the current one has already made.
+    if type(asyncio.get_event_loop_policy()) is not policy:
+        asyncio.set_event_loop_policy(policy())
+
+
+def run_worker(app: faust.App, loglevel: str, event_loop: str = "uvloop") -> None:
     """Run ``app`` as a Faust worker until it is stopped (blocks; exits the process).
 
     Without Faust's terminal spinner: at log levels of WARNING and above the spinner
@@ -116,6 +139,7 @@ def run_worker(app: faust.App, loglevel: str) -> None:
     """
     from faust.worker import Worker
 
+    use_event_loop(event_loop)
     worker = Worker(app, loglevel=loglevel, quiet=True)
     worker.spinner = None
     worker.execute_from_commandline()

@@ -149,14 +149,15 @@ def worker(ctx: click.Context, web_port: int | None, loglevel: str | None) -> No
     if web_port:
         settings = settings.replace(web_port=web_port)
         os.environ["WIREWATCH_WEB_PORT"] = str(web_port)
-    from .app import create_app, run_worker
+    from .app import create_app, run_worker, use_event_loop
 
     try:  # before touching Kafka: bad rules or a public bind without a token fail at once
+        use_event_loop(settings.event_loop)
         app = create_app(settings)
     except (ConfigError, ValueError) as exc:
         raise Fail(str(exc)) from None
     _ensure_topics(settings, ensure_topics)
-    run_worker(app, loglevel or settings.log_level)
+    run_worker(app, loglevel or settings.log_level, settings.event_loop)
 
 
 # -- ingest / tail ------------------------------------------------------------------

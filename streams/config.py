@@ -103,6 +103,9 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     log_level: str = "info"
+    # The worker's asyncio event loop: "uvloop" (libuv, less CPU per message on the loop
+    # that the NLP thread shares the GIL with) or "asyncio" (the standard library's).
+    event_loop: str = "uvloop"
 
     # -- actor tables, query API, dashboard (streams/tables, streams/web) ----
     mentions_allowed_lateness: float = 6 * 3600.0  # seconds of event time behind the watermark

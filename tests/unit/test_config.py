@@ -1,7 +1,10 @@
+import asyncio
+import threading
 from pathlib import Path
 
 import pytest
 
+from streams.app import run_worker, use_event_loop
 from streams.config import ConfigError, load_settings
 
 
@@ -68,3 +71,57 @@ def test_unknown_setting_in_file_is_rejected(tmp_path: Path):
     cfg.write_text("partitons = 3\n")
     with pytest.raises(ConfigError, match="partitons"):
         load_settings(env={"WIREWATCH_CONFIG": str(cfg)})
+
+
+@pytest.fixture
+def restore_loop_policy():
+    before = asyncio.get_event_loop_policy()
+    yield
+    asyncio.set_event_loop_policy(before)
+
+
+def _loop_type_in_new_thread() -> str:
+    """The loop a thread started now gets, as Faust's consumer thread makes its own."""
+    seen: list[str] = []
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        seen.append(type(loop).__module__)
+        loop.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+def test_event_loop_setting_picks_the_loop_of_every_thread(restore_loop_policy):
+    assert load_settings(env={}).event_loop == "uvloop"
+    use_event_loop("uvloop")
+    assert _loop_type_in_new_thread().startswith("uvloop")
+    policy = asyncio.get_event_loop_policy()
+    use_event_loop("uvloop")  # again: the policy (and any loop it made) is kept
+    assert asyncio.get_event_loop_policy() is policy
+    use_event_loop("asyncio")
+    assert _loop_type_in_new_thread().startswith("asyncio")
+    with pytest.raises(ConfigError, match="event_loop must be one of"):
+        use_event_loop("trio")
+
+
+def test_the_worker_starts_on_the_configured_loop(monkeypatch, restore_loop_policy):
+    """``run_worker`` sets the loop before Faust's Worker (which makes the loop) exists."""
+    import faust.worker
+
+    seen: list[str] = []
+
+    class FakeWorker:
+        def __init__(self, app, **kwargs):
+            seen.append(type(asyncio.get_event_loop_policy()).__module__)
+
+        def execute_from_commandline(self):
+            pass
+
+    monkeypatch.setattr(faust.worker, "Worker", FakeWorker)
+    asyncio.set_event_loop_policy(None)
+    run_worker(object(), "warning", "uvloop")
+    assert seen == ["uvloop"]
