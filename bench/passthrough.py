@@ -15,12 +15,19 @@ does this). For experiments, ``BENCH_FAUST_OVERRIDES`` (a JSON object of
 ``BENCH_PASSTHROUGH_EXECUTOR=0`` (decode on the event loop) and ``BENCH_DIRECT=1``
 (hand records straight to ``app.producer``, skipping ``Topic.send``'s per-message
 channel machinery) change this app only.
+
+With ``BENCH_PROGRESS=<file>`` (and ``BENCH_COUNT``) the agent sends nothing: it
+consumes and decodes exactly as above and appends the number of messages consumed
+so far to the file, about 20 times a second. That rate is the ceiling of any Faust
+agent with these settings on this topic, before it produces a single record: it
+tells whether a transport goal is reachable with Faust at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,6 +43,25 @@ from streams.timeutil import now_rfc3339
 def decode_batch(values: list[bytes | None]) -> list[Any]:
     """Where the enrich agent calls ``enrich_batch``: parse every value (no NLP)."""
     return [orjson.loads(v) if v else None for v in values]
+
+
+class Progress:
+    """Messages consumed so far, appended to a file the bench polls (consume-only mode)."""
+
+    EVERY_S = 0.05
+
+    def __init__(self, path: str, total: int) -> None:
+        self.fh = open(path, "a", buffering=1)  # noqa: SIM115 - open for the process's life
+        self.total = total
+        self.count = 0
+        self.last = 0.0
+
+    def add(self, n: int) -> None:
+        self.count += n
+        now = time.monotonic()
+        if now - self.last >= self.EVERY_S or self.count >= self.total:
+            self.last = now
+            self.fh.write(f"{self.count}\n")
 
 
 def create_passthrough_app(
@@ -69,6 +95,9 @@ def create_passthrough_app(
         internal=False,
     )
     direct = os.environ.get("BENCH_DIRECT") == "1"
+    progress = None
+    if os.environ.get("BENCH_PROGRESS"):
+        progress = Progress(os.environ["BENCH_PROGRESS"], int(os.environ["BENCH_COUNT"]))
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-passthrough")
 
     @app.agent(source, name="passthrough")
@@ -80,6 +109,9 @@ def create_passthrough_app(
                 values = await loop.run_in_executor(executor, decode_batch, raw)
             else:
                 values = decode_batch(raw)
+            if progress is not None:
+                progress.add(len(values))
+                continue
             enriched_at = now_rfc3339().encode()
             for event, value in zip(events, values, strict=True):
                 ts = event.message.timestamp

@@ -66,7 +66,8 @@ def markdown(result: dict[str, Any]) -> str:
             f" (CPU: {_fmt(f.get('transport_efficiency_cpu'))})",
             "≥ 0.5",
             f"{_fmt(t.get('message_bytes'))} B messages × {_fmt(t.get('messages'))}; bare "
-            f"{_fmt(f['transport_bare_messages_per_s'])} msg/s",
+            f"{_fmt(f['transport_bare_messages_per_s'])} msg/s; Faust consume-only (no "
+            f"sends) ÷ bare {_fmt(f.get('transport_consume_only_efficiency'))}",
         ),
         (
             "Transport throughput: Faust pass-through",
@@ -74,7 +75,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"{_ok(f['transport_messages_per_s'], 10_000)}",
             "≥ 10,000/s",
             f"{_fmt(_mb_per_s(f['transport_messages_per_s'], t.get('message_bytes')), 1)} MB/s "
-            "each way",
+            "each way; a Faust agent that only consumes and decodes, sending nothing: "
+            f"{_fmt(f.get('transport_consume_only_messages_per_s'))} msg/s",
         ),
         (
             "Scaling: 2 workers ÷ 1 worker (2 partitions)",
@@ -174,7 +176,7 @@ def plot(result: dict[str, Any], path: Path) -> bool:
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     (ax_tr, ax_tp), (ax_lat, ax_rss) = axes
     transport = result.get("transport", {})
-    for name in ("bare", "faust"):
+    for name in ("bare", "faust", "faust_consume_only"):
         timeline = transport.get(name, {}).get("timeline") or []
         if len(timeline) > 1:
             xs, ys = _rate_curve(timeline)

@@ -49,6 +49,7 @@ REQUIRED_FIGURES = (
     "transport_efficiency",
     "transport_messages_per_s",
     "transport_bare_messages_per_s",
+    "transport_consume_only_messages_per_s",
     "scaling_2_workers",
     "latency_enriched_p50_ms",
     "latency_enriched_p95_ms",
@@ -303,6 +304,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     soak = w.get("soak", {})
     rss = soak.get("rss", {})
     faust, bare = t.get("faust", {}), t.get("bare", {})
+    consume_only = t.get("faust_consume_only", {})
     return {
         "enrichment_efficiency": _ratio(tp1.get("articles_per_s"), spacy),
         "enrichment_efficiency_cpu": _ratio(tp1.get("articles_per_cpu_s"), spacy_cpu),
@@ -320,6 +322,10 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
             faust.get("messages_per_cpu_s"), bare.get("messages_per_cpu_s")
         ),
         "transport_messages_per_s": faust.get("messages_per_s"),
+        "transport_consume_only_messages_per_s": consume_only.get("messages_per_s"),
+        "transport_consume_only_efficiency": _ratio(
+            consume_only.get("messages_per_s"), bare.get("messages_per_s")
+        ),
         "transport_bare_messages_per_s": bare.get("messages_per_s"),
         "scaling_2_workers": _ratio(tp2.get("articles_per_s"), tp1.get("articles_per_s")),
         "scaling_2_workers_cpu": _ratio(

@@ -7,6 +7,11 @@ settings, and write to a topic of their own. Each runs alone, in its own process
 so both compete equally with the broker for the cores. The bench process only reads
 the output topics' end offsets, never the data, to time them.
 
+A third run, the pass-through with its sends taken out (``BENCH_PROGRESS`` in
+``bench.passthrough``), measures the most any Faust agent reads per second here:
+when that is below a goal, no change to what the agent does with a record can
+reach the goal.
+
 Run as ``python -m bench.transport --src … --dst … --count N`` for the bare loop;
 ``BENCH_PRODUCER_OVERRIDES`` (JSON aiokafka producer arguments, e.g.
 ``{"max_batch_size": 1048576}``) changes its producer, for experiments.
@@ -164,20 +169,35 @@ async def prefill(settings: Settings, topic: str, messages: list[bytes], progres
     return len(messages) / max(time.perf_counter() - started, 1e-6)
 
 
+def read_progress(path: Path) -> int:
+    """The last count a consume-only pass-through wrote (0 before its first line)."""
+    try:
+        lines = path.read_bytes().split()
+    except FileNotFoundError:
+        return 0
+    return int(lines[-1]) if lines else 0
+
+
 async def watch(
-    settings: Settings, child: Child, topic: str, total: int, idle_timeout: float, progress
+    settings: Settings, child: Child, out: str | Path, total: int, idle_timeout: float, progress
 ) -> LoopRun:
-    """Sample ``topic``'s end offsets and the child's CPU until ``total`` messages are there."""
+    """Sample the child's output count and CPU until ``total`` messages are through.
+
+    ``out`` is the topic the child writes (its end offsets are the count) or, for a
+    child that sends nothing, the progress file it writes.
+    """
     consumer = AIOKafkaConsumer(**aiokafka_kwargs(settings), group_id=None)
     await consumer.start()
     run = LoopRun(child.name, total)
     try:
-        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        parts = [TopicPartition(out, p) for p in range(settings.partitions)]
         started = time.perf_counter()
         last_n, last_change = -1, time.monotonic()
         while True:
-            offsets = await consumer.end_offsets(parts)
-            n = int(sum(offsets.values()))
+            if isinstance(out, Path):
+                n = read_progress(out)
+            else:
+                n = int(sum((await consumer.end_offsets(parts)).values()))
             run.series.append((time.perf_counter() - started, n, cpu_seconds(child.pid)))
             progress(n)
             if n >= total:
@@ -198,8 +218,8 @@ async def watch(
 
 def loop_children(
     settings: Settings, src: str, count: int, run_id: str, logs: Path
-) -> list[tuple[Child, str]]:
-    """The two loops to compare, each with its output topic."""
+) -> list[tuple[Child, str | Path]]:
+    """The loops to compare, each with its output: a topic, or a progress file."""
     bare_dst, faust_dst = f"{src}.bare", f"{src}.faust"
     bare = Child(
         "bare-aiokafka",
@@ -230,11 +250,25 @@ def loop_children(
         ),
         logs / "transport-faust.log",
     )
-    return [(bare, bare_dst), (faust_app, faust_dst)]
+    consumed = logs / "transport-faust-consume-only.progress"
+    consume_only = Child(
+        "faust-consume-only",
+        [sys.executable, "-m", "bench.passthrough"],
+        child_env(
+            settings.replace(app_id=f"b{run_id}-consume-only"),
+            WIREWATCH_APP_ID=f"b{run_id}-consume-only",
+            BENCH_SRC=src,
+            BENCH_DST=faust_dst,
+            BENCH_PROGRESS=str(consumed),
+            BENCH_COUNT=str(count),
+        ),
+        logs / "transport-faust-consume-only.log",
+    )
+    return [(bare, bare_dst), (faust_app, faust_dst), (consume_only, consumed)]
 
 
 async def measure_loop(
-    settings: Settings, child: Child, dst: str, count: int, idle_timeout: float, progress
+    settings: Settings, child: Child, dst: str | Path, count: int, idle_timeout: float, progress
 ) -> LoopRun:
     child.start()
     try:
@@ -257,7 +291,7 @@ async def run_transport(
     idle_timeout: float = 120.0,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Prefill once, then time the bare loop and the Faust pass-through, one after the other."""
+    """Prefill once, then time each loop (bare, Faust pass-through, Faust consume-only) alone."""
     from tqdm import tqdm
 
     from .cluster import create_topics
@@ -268,7 +302,10 @@ async def run_transport(
     await asyncio.to_thread(
         create_topics,
         settings,
-        {src: settings.partitions, **{dst: settings.partitions for _, dst in children}},
+        {
+            src: settings.partitions,
+            **{dst: settings.partitions for _, dst in children if isinstance(dst, str)},
+        },
     )
 
     def bar(desc: str) -> tuple[Any, Any]:
@@ -284,7 +321,9 @@ async def run_transport(
         "prefill_messages_per_s": produce_rate,
     }
     for child, dst in children:
-        key = "bare" if child.name.startswith("bare") else "faust"
+        key = {"bare-aiokafka": "bare", "faust-passthrough": "faust"}.get(
+            child.name, "faust_consume_only"
+        )
         b, update = bar(f"transport: {child.name}")
         broker0 = cpu_seconds(broker_pid)
         run = await measure_loop(settings, child, dst, count, idle_timeout, update)
