@@ -18,6 +18,7 @@ PACKAGES = (
     "aiokafka",
     "kafka-python",
     "orjson",
+    "uvloop",
     "spacy",
     "thinc",
     "numpy",
