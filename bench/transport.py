@@ -239,31 +239,26 @@ def loop_children(
         child_env(settings),
         logs / "transport-bare.log",
     )
-    faust_app = Child(
-        "faust-passthrough",
-        [sys.executable, "-m", "bench.passthrough"],
-        child_env(
-            settings.replace(app_id=f"b{run_id}-passthrough"),
-            WIREWATCH_APP_ID=f"b{run_id}-passthrough",
-            BENCH_SRC=src,
-            BENCH_DST=faust_dst,
-        ),
-        logs / "transport-faust.log",
-    )
+
+    def passthrough(name: str, **env: str) -> Child:
+        """``bench.passthrough`` as its own Faust app (own consumer group, own log)."""
+        app_id = f"b{run_id}-{name}"
+        return Child(
+            f"faust-{name}",
+            [sys.executable, "-m", "bench.passthrough"],
+            child_env(
+                settings.replace(app_id=app_id),
+                WIREWATCH_APP_ID=app_id,
+                BENCH_SRC=src,
+                BENCH_DST=faust_dst,
+                **env,
+            ),
+            logs / f"transport-faust-{name}.log",
+        )
+
     consumed = logs / "transport-faust-consume-only.progress"
-    consume_only = Child(
-        "faust-consume-only",
-        [sys.executable, "-m", "bench.passthrough"],
-        child_env(
-            settings.replace(app_id=f"b{run_id}-consume-only"),
-            WIREWATCH_APP_ID=f"b{run_id}-consume-only",
-            BENCH_SRC=src,
-            BENCH_DST=faust_dst,
-            BENCH_PROGRESS=str(consumed),
-            BENCH_COUNT=str(count),
-        ),
-        logs / "transport-faust-consume-only.log",
-    )
+    faust_app = passthrough("passthrough")
+    consume_only = passthrough("consume-only", BENCH_PROGRESS=str(consumed), BENCH_COUNT=str(count))
     return [(bare, bare_dst), (faust_app, faust_dst), (consume_only, consumed)]
 
 
