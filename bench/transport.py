@@ -218,8 +218,8 @@ async def watch(
 
 def loop_children(
     settings: Settings, src: str, count: int, run_id: str, logs: Path
-) -> list[tuple[Child, str | Path]]:
-    """The loops to compare, each with its output: a topic, or a progress file."""
+) -> list[tuple[str, Child, str | Path]]:
+    """The loops to compare: result key, child, output (a topic, or a progress file)."""
     bare_dst, faust_dst = f"{src}.bare", f"{src}.faust"
     bare = Child(
         "bare-aiokafka",
@@ -259,7 +259,11 @@ def loop_children(
     consumed = logs / "transport-faust-consume-only.progress"
     faust_app = passthrough("passthrough")
     consume_only = passthrough("consume-only", BENCH_PROGRESS=str(consumed), BENCH_COUNT=str(count))
-    return [(bare, bare_dst), (faust_app, faust_dst), (consume_only, consumed)]
+    return [
+        ("bare", bare, bare_dst),
+        ("faust", faust_app, faust_dst),
+        ("faust_consume_only", consume_only, consumed),
+    ]
 
 
 async def measure_loop(
@@ -299,7 +303,7 @@ async def run_transport(
         settings,
         {
             src: settings.partitions,
-            **{dst: settings.partitions for _, dst in children if isinstance(dst, str)},
+            **{dst: settings.partitions for _, _, dst in children if isinstance(dst, str)},
         },
     )
 
@@ -315,10 +319,7 @@ async def run_transport(
         "message_bytes": round(sum(map(len, messages)) / count),
         "prefill_messages_per_s": produce_rate,
     }
-    for child, dst in children:
-        key = {"bare-aiokafka": "bare", "faust-passthrough": "faust"}.get(
-            child.name, "faust_consume_only"
-        )
+    for key, child, dst in children:
         b, update = bar(f"transport: {child.name}")
         broker0 = cpu_seconds(broker_pid)
         run = await measure_loop(settings, child, dst, count, idle_timeout, update)

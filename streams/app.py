@@ -130,7 +130,7 @@ def use_event_loop(name: str) -> None:
         asyncio.set_event_loop_policy(policy())
 
 
-def run_worker(app: faust.App, loglevel: str, event_loop: str = "uvloop") -> None:
+def run_worker(app: faust.App, loglevel: str, event_loop: str) -> None:
     """Run ``app`` as a Faust worker until it is stopped (blocks; exits the process).
 
     Without Faust's terminal spinner: at log levels of WARNING and above the spinner
