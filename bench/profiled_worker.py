@@ -17,9 +17,34 @@ from __future__ import annotations
 
 import cProfile
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+
+def profile_steps(
+    original: Callable[..., Iterator[Any]], profile: cProfile.Profile
+) -> Callable[..., Iterator[Any]]:
+    """``original`` (a generator function) with ``profile`` on during each of its steps.
+
+    The steps run in whichever thread iterates the generator (the NLP thread), which
+    is the thread cProfile must be enabled in. Arguments pass through unchanged,
+    keywords included (``enrich_safely``'s ``chunked`` is keyword-only).
+    """
+
+    def profiled(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        parts = original(*args, **kwargs)
+        while True:
+            profile.enable()
+            try:
+                part = next(parts, None)
+            finally:
+                profile.disable()
+            if part is None:
+                return
+            yield part
+
+    return profiled
 
 
 def main() -> None:
@@ -28,21 +53,7 @@ def main() -> None:
     import streams.agents.enrich as enrich
 
     nlp_profile = cProfile.Profile()
-    original = enrich.enrich_safely
-
-    def profiled(*args: Any) -> Iterator[Any]:
-        # A generator run by the NLP thread: profile each step, in that thread.
-        parts = original(*args)
-        while True:
-            nlp_profile.enable()
-            try:
-                part = next(parts, None)
-            finally:
-                nlp_profile.disable()
-            if part is None:
-                return
-            yield part
-
+    profiled = profile_steps(enrich.enrich_safely, nlp_profile)
     enrich.enrich_safely = profiled
     loop_profile = cProfile.Profile()
     from streams.cli import main as cli
