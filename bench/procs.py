@@ -78,6 +78,9 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
 
     Settings the user exported (``WIREWATCH_BATCH_SIZE=64 wirewatch bench``) reach the
     workers, so the benchmark can compare configurations without code changes.
+    Children start as ``python -m bench.…`` / ``-m streams.cli``; PYTHONSAFEPATH keeps
+    the working directory off their ``sys.path``, so a ``bench.py`` or ``streams/``
+    where the user happens to run the bench cannot shadow the installed packages.
     """
     env = dict(os.environ)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
@@ -90,6 +93,7 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
             "WIREWATCH_BATCH_SIZE": str(settings.batch_size),
             "WIREWATCH_BATCH_WITHIN": str(settings.batch_within),
             "PYTHONUNBUFFERED": "1",
+            "PYTHONSAFEPATH": "1",
             **extra,
         }
     )
