@@ -12,7 +12,7 @@ from typing import Any
 
 import faust
 
-from . import codecs, topics
+from . import codecs, faust_transport, topics
 from .config import ConfigError, Settings, load_settings
 from .kafka_clients import faust_credentials
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> faust.App:
     codecs.register()
     settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(settings.app_id, **faust_config(settings))
+    app.transport = faust_transport.Transport(app.conf.broker_consumer, app)
     app.wirewatch_settings = settings  # type: ignore[attr-defined]
     app.wirewatch_topics = _bind_topics(app, settings)  # type: ignore[attr-defined]
 
