@@ -95,8 +95,14 @@ class WorkerProcess:
         )
         self.proc: subprocess.Popen | None = None
 
-    def start(self, ready_timeout: float = 120.0, wait: bool = True) -> WorkerProcess:
-        """Spawn the worker; with ``wait``, return once its enrich agent is ready.
+    def start(
+        self,
+        ready_timeout: float = 120.0,
+        wait: bool = True,
+        ready_line: bytes = b"enrich agent ready",
+    ) -> WorkerProcess:
+        """Spawn the worker; with ``wait``, return once its log shows ``ready_line``
+        (by default: the enrich agent has loaded its NLP).
 
         The log is appended to across restarts; readiness is read from what this
         start wrote, not from an earlier run's lines.
@@ -119,7 +125,7 @@ class WorkerProcess:
                 raise RuntimeError(f"worker exited ({self.proc.returncode}):\n{self.log_tail()}")
             with self.log_path.open("rb") as fh:
                 fh.seek(offset)
-                if b"enrich agent ready" in fh.read():
+                if ready_line in fh.read():
                     return self
             time.sleep(0.3)
         raise RuntimeError(f"worker not ready in {ready_timeout}s:\n{self.log_tail()}")
