@@ -112,6 +112,11 @@ class Settings:
     mentions_keep_minutes: float = 12 * 3600.0  # retention of 1-minute windows (event time)
     mentions_keep_hours: float = 9 * 86400.0  # of 1-hour windows (24h spikes need 8 days)
     mentions_batch_size: int = 500
+    # Seconds the counting stage gathers contributions before it applies and publishes
+    # them: every window a batch changes is published once, so a longer wait coalesces
+    # repeated updates (one changed hour is 26 actor-mentions records) at the cost of
+    # counts reaching the API and the topic up to this much later.
+    mentions_batch_within: float = 5.0
     web_token: str | None = field(default=None, repr=False)  # required off loopback
     web_url: str | None = None  # how other workers reach this one (default http://host:port)
     live_backfill: int = 100  # recent alerts/statements read back at start, per partition

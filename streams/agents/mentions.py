@@ -47,10 +47,6 @@ from ..tables.windows import HOUR_MS
 
 log = logging.getLogger(__name__)
 
-# Longest wait for a counting batch to fill: every window a batch changes is published
-# once, so a longer batch publishes less (a window's 24-hour family is 24 records).
-COUNT_WITHIN_S = 1.0
-
 
 @functools.lru_cache(maxsize=1 << 16)
 def partition_for(key: str, partitions: int) -> int:
@@ -181,7 +177,9 @@ def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
     async def count(stream: faust.StreamT) -> None:
         stage_name = stage.get_topic_name()
         mentions_topic = topics.actor_mentions.get_topic_name()
-        async for events in stream.take_events(settings.mentions_batch_size, COUNT_WITHIN_S):
+        async for events in stream.take_events(
+            settings.mentions_batch_size, settings.mentions_batch_within
+        ):
             applied = state.apply(
                 (event.message.partition, event.message.offset, event.value) for event in events
             )
