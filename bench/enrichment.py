@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import re
 import statistics
 import time
 from array import array
@@ -444,7 +445,29 @@ def _batch_stats(
         "mean_batch": round(articles / count, 1) if count else None,
         "nlp_thread_busy_s": round(busy, 2),
         "nlp_thread_busy_fraction": round(busy / wall, 3) if wall and wall > 0 else None,
+        "records_out_per_article": records_per_article(before, after, articles),
     }
+
+
+def records_per_article(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], articles: float
+) -> dict[str, float]:
+    """Records the worker's agents produced per enriched article, by topic (prefix dropped).
+
+    Every record is produced, sent over the loop the NLP thread shares the GIL with,
+    and read back by the live feed or the next stage: ``actor-mentions`` dominates.
+    """
+    name = "wirewatch_articles_out_total"
+    if articles <= 0:
+        return {}
+    out: dict[str, float] = {}
+    for labels, value in after.get(name, {}).items():
+        match = re.search(r'topic="([^"]*)"', labels)
+        if match:
+            n = value - before.get(name, {}).get(labels, 0.0)
+            topic = match.group(1).rsplit(".", 1)[-1]
+            out[topic] = round(out.get(topic, 0.0) + n / articles, 2)
+    return dict(sorted(out.items()))
 
 
 def _tables(metrics: dict[str, dict[str, float]]) -> dict[str, float]:

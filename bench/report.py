@@ -58,7 +58,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"nlp.pipe in the agent's batches "
             f"{_fmt(f.get('spacy_agent_batches_articles_per_s'), 1)}; offline Enricher "
             f"{_fmt(f.get('offline_enricher_articles_per_s'), 1)} art/s; "
-            f"NLP thread busy {_fmt(_busy(w), 2)} of the time",
+            f"NLP thread busy {_fmt(_busy(w), 2)} of the time; "
+            f"{_fmt(_per_article(w, 'actor-mentions'), 1)} actor-mentions records per article",
         ),
         (
             "Transport efficiency: Faust pass-through ÷ bare aiokafka loop",
@@ -141,6 +142,11 @@ def _mb_per_s(messages_per_s: float | None, size: int | None) -> float | None:
 def _busy(workers: dict[str, Any]) -> float | None:
     stats = workers.get("throughput_1", {}).get("per_worker", {}).get("worker-1", {})
     return stats.get("nlp_thread_busy_fraction")
+
+
+def _per_article(workers: dict[str, Any], topic: str) -> float | None:
+    stats = workers.get("throughput_1", {}).get("per_worker", {}).get("worker-1", {})
+    return (stats.get("records_out_per_article") or {}).get(topic)
 
 
 def _bare(ceiling: dict[str, Any], when: str) -> float | None:
