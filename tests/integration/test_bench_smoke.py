@@ -47,6 +47,9 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
     assert result["corpus"]["articles"] == 12 and result["corpus"]["chars"]["max"] > 0
     assert set(result["corpus"]["languages"]) <= {"fr", "en"}
     assert result["pipelines"]  # which pipes the ceiling (and the workers) ran
+    # Records per article by topic, from the worker's own counters: one enriched record each.
+    per_article = result["workers"]["throughput_1"]["per_worker"]["worker-1"]
+    assert abs(per_article["records_out_per_article"]["articles-enriched"] - 1.0) < 0.2, per_article
 
     table = (out / "results.md").read_text()
     assert "Enrichment efficiency" in table and "Soak" in table

@@ -37,4 +37,3 @@ def test_the_counting_agent_batches_by_the_configured_size_and_time(tmp_path) ->
     stream = RecordingStream()
     asyncio.run(agent.fun(stream))
     assert stream.calls == [(123, 2.5)]
-
