@@ -139,14 +139,17 @@ def _mb_per_s(messages_per_s: float | None, size: int | None) -> float | None:
     return messages_per_s * size / 1e6 if messages_per_s and size else None
 
 
+def _worker_1(workers: dict[str, Any]) -> dict[str, Any]:
+    """worker-1's batch statistics in the 1-worker throughput phase (what efficiency measures)."""
+    return workers.get("throughput_1", {}).get("per_worker", {}).get("worker-1", {})
+
+
 def _busy(workers: dict[str, Any]) -> float | None:
-    stats = workers.get("throughput_1", {}).get("per_worker", {}).get("worker-1", {})
-    return stats.get("nlp_thread_busy_fraction")
+    return _worker_1(workers).get("nlp_thread_busy_fraction")
 
 
 def _per_article(workers: dict[str, Any], topic: str) -> float | None:
-    stats = workers.get("throughput_1", {}).get("per_worker", {}).get("worker-1", {})
-    return (stats.get("records_out_per_article") or {}).get(topic)
+    return (_worker_1(workers).get("records_out_per_article") or {}).get(topic)
 
 
 def _bare(ceiling: dict[str, Any], when: str) -> float | None:
