@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from scipy.stats import theilslopes
 from tqdm import tqdm
 
 from streams.config import Settings
@@ -488,25 +489,26 @@ def _per_second(arrivals: Sequence[float], origin: float) -> list[int]:
 
 
 def _slope(points: list[tuple[float, float]]) -> float | None:
-    """Least-squares slope dy/dx; None when x does not vary."""
-    if len(points) < 2:
+    """Theil–Sen slope dy/dx (the median of the slopes between every two points).
+
+    Robust to outliers: RSS jumps by tens or hundreds of MB for one sample while a
+    large fetch or batch is in flight, and a least-squares line through a flat series
+    tilts towards a late spike. None when x does not vary.
+    """
+    xs = [float(x) for x, _ in points]
+    if len(points) < 2 or min(xs) == max(xs):
         return None
-    mx = statistics.fmean(p[0] for p in points)
-    my = statistics.fmean(p[1] for p in points)
-    var = sum((x - mx) ** 2 for x, _ in points)
-    if var == 0:
-        return None
-    return sum((x - mx) * (y - my) for x, y in points) / var
+    return float(theilslopes([float(y) for _, y in points], xs).slope)
 
 
 def rss_verdict(samples: list[tuple[float, int, float]]) -> dict[str, Any]:
     """Does RSS level off? Compare its growth in the second half of the soak with the first.
 
-    Growth is the least-squares slope of RSS against articles processed (what must
-    not happen: memory growing with the number of articles), so single samples — RSS
-    jumps by tens of MB as the allocator and the GC work — do not decide. It levels
-    off when the fitted growth over the second half is under 2 % of RSS, or under a
-    quarter of the first half's rate.
+    Growth is the robust (Theil–Sen) slope of RSS against articles processed (what
+    must not happen: memory growing with the number of articles), so single samples —
+    RSS jumps by tens of MB as the allocator and the GC work — do not decide. It
+    levels off when the fitted growth over the second half is under 2 % of RSS, or
+    under a quarter of the first half's rate.
     """
     too_short = len(samples) < 10 or samples[-1][1] < 1000
     if samples and samples[-1][0] - samples[0][0] < 60:

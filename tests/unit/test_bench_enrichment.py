@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.enrichment import records_per_article
+import random
+
+from bench.enrichment import records_per_article, rss_verdict
 
 OUT = "wirewatch_articles_out_total"
 
@@ -27,3 +29,32 @@ def test_records_per_article_are_deltas_by_topic_without_prefix() -> None:
 def test_records_per_article_without_articles_or_metrics_is_empty() -> None:
     assert records_per_article({}, {OUT: {'{topic="x"}': 1.0}}, 0) == {}
     assert records_per_article({}, {}, 10) == {}
+
+
+def _soak(rss_of, seconds: int = 1800, every: int = 2, rate: float = 10.0):
+    """Samples (seconds, articles processed, RSS MB) of a soak at ``rate`` articles/s."""
+    rng = random.Random(7)
+    return [(t, int(t * rate), rss_of(t) + rng.uniform(-8, 8)) for t in range(0, seconds, every)]
+
+
+def test_a_flat_rss_with_one_late_spike_levels_off() -> None:
+    # Warm-up growth, then flat at ~1,020 MB; 16 s of samples 300 MB up while large
+    # batches are in flight, late in the run. A least-squares fit tilts towards them
+    # (2.6 % growth); the median of pairwise slopes does not.
+    def rss(t: float) -> float:
+        base = 900 + 120 * min(t, 600) / 600
+        return base + (300 if 1760 <= t < 1776 else 0)
+
+    verdict = rss_verdict(_soak(rss))
+    assert verdict["levels_off"] is True, verdict
+    assert verdict["fitted_growth_second_half_pct"] < 1.0
+
+
+def test_rss_that_keeps_growing_with_articles_does_not_level_off() -> None:
+    # ~8 % over the second half (a leak of 10 KB per article), with downward spikes.
+    def rss(t: float) -> float:
+        return 1000 + 0.1 * t - (200 if t % 300 == 0 else 0)
+
+    verdict = rss_verdict(_soak(rss))
+    assert verdict["levels_off"] is False, verdict
+    assert 6.0 < verdict["fitted_growth_second_half_pct"] < 10.0
