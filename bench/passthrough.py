@@ -1,7 +1,8 @@
 """A bench-only Faust app: the enrich agent's shape with the NLP taken out.
 
 It measures what Faust costs when it moves articles: the worker's own ``faust.App``
-settings (``streams.app.faust_config``: acks, linger, batch, fetch and request sizes), the raw
+(``streams.app.faust_app``: acks, linger, batch, fetch and request sizes, and the
+worker's transport, ``streams.faust_transport``), the raw
 topic read as bytes, values decoded with orjson in the NLP thread pool exactly
 where ``enrich_batch`` would run, ``stream.take_events(batch_size, within=…)``
 batching, and one ``topic.send`` per record through the registered orjson codec,
@@ -35,7 +36,7 @@ import faust
 import orjson
 
 from streams import codecs
-from streams.app import faust_config, run_worker
+from streams.app import faust_app, run_worker
 from streams.config import Settings, load_settings
 from streams.timeutil import now_rfc3339
 
@@ -71,12 +72,9 @@ def create_passthrough_app(
     overrides: dict[str, Any] | None = None,
     use_executor: bool = True,
 ) -> faust.App:
-    """The worker's own App configuration (``streams.app.faust_config``), no web server."""
-    codecs.register()
-    settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
+    """The worker's own App (``streams.app.faust_app``: settings and transport), no web server."""
     # The web server is not on the message path; off, it saves a port per run.
-    conf: dict[str, Any] = {**faust_config(settings), "web_enabled": False}
-    app = faust.App(settings.app_id, **{**conf, **(overrides or {})})
+    app = faust_app(settings, **{"web_enabled": False, **(overrides or {})})
     source = app.topic(
         src,
         key_type=bytes,

@@ -83,11 +83,21 @@ def faust_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings) -> faust.App:
+def faust_app(settings: Settings, **overrides: Any) -> faust.App:
+    """A ``faust.App`` with the worker's settings and transport, no agents yet.
+
+    The bench's pass-through agent is built on it too, so it moves records exactly
+    as the worker does. ``overrides`` replace ``faust_config`` settings.
+    """
     codecs.register()
     settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
-    app = faust.App(settings.app_id, **faust_config(settings))
+    app = faust.App(settings.app_id, **{**faust_config(settings), **overrides})
     app.transport = faust_transport.Transport(app.conf.broker_consumer, app)
+    return app
+
+
+def create_app(settings: Settings) -> faust.App:
+    app = faust_app(settings)
     app.wirewatch_settings = settings  # type: ignore[attr-defined]
     app.wirewatch_topics = _bind_topics(app, settings)  # type: ignore[attr-defined]
 
