@@ -161,7 +161,9 @@ def _corpus_line(result: dict[str, Any]) -> str:
     ch = corpus.get("chars", {})
     langs = corpus.get("languages", {})
     return (
-        f"Corpus: {_fmt(corpus.get('articles'))} articles (seed {corpus.get('seed')}), "
+        f"Corpus: {_fmt(corpus.get('articles'))} articles (seed {corpus.get('seed')}) from "
+        # Without ../shared the corpus has the sample stream's bases only: fewer actors.
+        f"{_fmt(corpus.get('bases'))} bases ({', '.join(corpus.get('base_origins', []))}), "
         f"{', '.join(f'{k} {v}' for k, v in langs.items())}; characters p10 {_fmt(ch.get('p10'))}"
         f" · p50 {_fmt(ch.get('p50'))} · p90 {_fmt(ch.get('p90'))} · max {_fmt(ch.get('max'))}; "
         f"batch_size {result['config'].get('batch_size')}, "
