@@ -8,7 +8,7 @@ from itertools import chain, islice
 from . import codecs
 from .agents.enrich import build_enricher, enrich_safely
 from .config import Settings
-from .nlp.clustering import assign_story, with_story
+from .nlp.clustering import BandIndex, assign_story, with_story
 from .nlp.pipeline import BatchResult
 from .records import SourceRef, dead_letter_record
 
@@ -19,7 +19,7 @@ def enrich_stream(
     """Yield ("out", enriched JSON) and ("err", dead-letter JSON) lines in input order."""
     enricher = build_enricher(settings)
     story_articles: dict = {}  # the same story index as the stream, in memory
-    story_buckets: dict = {}
+    story_index = BandIndex()
     numbered = enumerate(lines, 1)
     while batch := list(islice(numbered, batch_size)):
         messages = [(line, SourceRef(topic=origin, offset=n)) for n, line in batch]
@@ -32,7 +32,7 @@ def enrich_stream(
                 item.digest,
                 item.event_time_ms,
                 story_articles,
-                story_buckets,
+                story_index,
             )
             yield "out", codecs.dumps(with_story(item.record, assignment)).decode()
         for rej in result.rejected:

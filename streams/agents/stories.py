@@ -1,22 +1,32 @@
 """stories-stage → articles-enriched: give each article its story id, then publish it.
 
 Near-duplicate search must see every article, so this stage reads a one-partition
-internal topic and keeps the LSH index in two changelog-backed Faust tables on
-that partition (state survives restarts; a standby worker can take over). The
-work per article is a MinHash comparison, well under a millisecond, so one
-partition is not the bottleneck; the NLP before it scales with raw-articles'
-partitions.
+internal topic and keeps the indexed articles (signature, story, version) in a
+changelog-backed Faust table on that partition (state survives restarts; a
+standby worker can take over). The LSH band index over them is derived, kept in
+memory and rebuilt from the table whenever Faust finishes a recovery, before the
+partition resumes. The work per article is a MinHash comparison, well under a
+millisecond, so one partition is not the bottleneck; the NLP before it scales
+with raw-articles' partitions.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import faust
 
 from .. import metrics
 from ..config import Settings
-from ..nlp.clustering import assign_story, decode_signature, expired, forget, with_story
+from ..nlp.clustering import (
+    BandIndex,
+    assign_story,
+    decode_signature,
+    expired,
+    forget,
+    with_story,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +38,19 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         return app.Table(name, default=None, partitions=1, schema=schema)
 
     articles = table("story-articles")
-    buckets = table("story-buckets")
+    # Not a table: the bands are derived from the articles (the former "story-buckets"
+    # table wrote 32 changelog records per article; its topic is no longer read).
+    index = BandIndex()
+
+    @articles.on_recover
+    async def _rebuild_index() -> None:
+        started = time.perf_counter()
+        n = index.rebuild(articles.data.items())
+        log.info(
+            "story index ready: %d article(s) indexed in %.0f ms",
+            n,
+            (time.perf_counter() - started) * 1000,
+        )
 
     @app.agent(topics.stories_stage, name="stories")
     async def stories(stream: faust.StreamT) -> None:
@@ -44,7 +66,7 @@ def register(app: faust.App, topics, settings: Settings) -> None:
                 since_sweep = 0
                 gone = expired(articles, watermark)
                 for article_id in gone:
-                    forget(article_id, articles, buckets)
+                    forget(article_id, articles, index)
                 if gone:
                     log.info("story index: forgot %d article(s) outside the window", len(gone))
             assignment = assign_story(
@@ -53,7 +75,7 @@ def register(app: faust.App, topics, settings: Settings) -> None:
                 value["h"],
                 value["t"],
                 articles,
-                buckets,
+                index,
             )
             record = with_story(record, assignment)
             message = event.message

@@ -9,9 +9,12 @@ most 5-shingles, so they share a ``story_id``; unrelated articles almost never
 do (with 32 bands × 4 rows the chance that two articles at Jaccard 0.2 collide
 is about 5 %, and the similarity check then rejects them).
 
-The index lives behind ``StoryStore`` — a plain dict offline, a Faust table in
-the stream — so both paths run this same code. Assignment is idempotent: an
-article seen before keeps its story, so a re-delivered message gets the same id.
+The articles (signature, story, version) live behind ``StoryStore`` — a plain
+dict offline, a changelog-backed Faust table in the stream — so both paths run
+this same code. The band index over them (``BandIndex``) is derived data: kept in
+memory and rebuilt from the articles after a recovery, never written anywhere.
+Assignment is idempotent: an article seen before keeps its story, so a
+re-delivered message gets the same id.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,7 +35,7 @@ NUM_PERM = 128
 BANDS, ROWS = 32, 4
 THRESHOLD = 0.5
 WINDOW_MS = 7 * 24 * 3600 * 1000  # stories older than this (event time) are not extended
-MAX_BUCKET = 50  # article ids kept per LSH bucket; boilerplate buckets cannot grow unbounded
+MAX_BUCKET = 50  # newest members of a band compared; a boilerplate band costs no more than this
 METHOD = f"minhash-lsh/{SHINGLE_WORDS}-shingles/{BANDS}x{ROWS}/j>={THRESHOLD}"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -73,12 +78,72 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class StoryStore(Protocol):
-    """The two mappings the index needs (a dict, or a Faust table)."""
+    """The articles' mapping (a dict, or a Faust table)."""
 
     def get(self, key: str, default: Any = None) -> Any: ...
     def __setitem__(self, key: str, value: Any) -> None: ...
     def __delitem__(self, key: str) -> None: ...
     def items(self) -> Any: ...
+
+
+class BandIndex:
+    """LSH band key → the ids of the indexed articles whose signature has that band.
+
+    Derived from the articles' signatures and nothing else, so it is not stored:
+    one changelog write per article instead of one per band (32), which was most
+    of the story stage's cost (README: Performance). ``rebuild`` makes it again
+    from the articles after a recovery; it then equals the index kept up to date
+    article by article, because both hold every indexed article under the bands
+    of its current signature, in the order the articles were last (re)indexed
+    (``seq`` in each article's entry).
+    """
+
+    def __init__(self) -> None:
+        self._bands: dict[str, dict[str, None]] = {}  # insertion-ordered sets
+        self._next_seq = 0
+
+    def add(self, article_id: str, keys: Iterable[str]) -> int:
+        """Index the article under ``keys`` as the newest member; return its ``seq``."""
+        self._insert(article_id, keys)
+        seq = self._next_seq
+        self._next_seq += 1
+        return seq
+
+    def remove(self, article_id: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            members = self._bands.get(key)
+            if members is not None:
+                members.pop(article_id, None)
+                if not members:
+                    del self._bands[key]
+
+    def newest(self, key: str, n: int = MAX_BUCKET) -> Iterator[str]:
+        """The ``n`` most recently indexed members of a band, newest first."""
+        members = self._bands.get(key)
+        return islice(reversed(members), n) if members else iter(())
+
+    def rebuild(self, articles: Iterable[tuple[str, Any]]) -> int:
+        """Index every article of the store again, oldest ``seq`` first; return how many."""
+        self._bands.clear()
+        # Entries written before ``seq`` existed sort first, in the store's order.
+        ordered = sorted(
+            ((entry.get("seq", -1), aid, entry) for aid, entry in articles if entry),
+            key=lambda t: t[0],
+        )
+        for _, aid, entry in ordered:
+            self._insert(aid, band_keys(decode_signature(entry["sig"])))
+        self._next_seq = max((seq for seq, _, _ in ordered), default=-1) + 1
+        return len(ordered)
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Every band's members, oldest first (for tests and diagnostics)."""
+        return {key: list(members) for key, members in self._bands.items()}
+
+    def _insert(self, article_id: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            members = self._bands.setdefault(key, {})
+            members.pop(article_id, None)  # re-indexed: it becomes the newest
+            members[article_id] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +183,7 @@ def assign_story(
     digest: str,
     event_time_ms: int | None,
     articles: StoryStore,
-    buckets: StoryStore,
+    index: BandIndex,
 ) -> StoryAssignment:
     """Give the article a story id and a version, updating the index.
 
@@ -130,20 +195,23 @@ def assign_story(
     if known is not None:
         if known["h"] == digest:
             return StoryAssignment(**known["assignment"], version=known["v"])
+        # The correction is indexed under its new signature's bands only.
+        index.remove(article_id, band_keys(decode_signature(known["sig"])))
+        seq = index.add(article_id, band_keys(sig))
         articles[article_id] = {
             **known,
             "h": digest,
             "v": known["v"] + 1,
             "sig": encode_signature(sig),
+            "seq": seq,
         }
-        _add_to_buckets(article_id, band_keys(sig), buckets)
         return StoryAssignment(**known["assignment"], version=known["v"] + 1)
 
     keys = band_keys(sig)
     candidates: list[tuple[float, str, str]] = []
     seen: set[str] = set()
     for key in keys:
-        for other in buckets.get(key) or ():
+        for other in index.newest(key):
             if other in seen:
                 continue
             seen.add(other)
@@ -165,6 +233,7 @@ def assign_story(
         "h": digest,
         "v": 1,
         "sig": encode_signature(sig),
+        "seq": index.add(article_id, keys),
         "assignment": {
             "story_id": assignment.story_id,
             "new_story": assignment.new_story,
@@ -172,15 +241,7 @@ def assign_story(
             "similarity": assignment.similarity,
         },
     }
-    _add_to_buckets(article_id, keys, buckets)
     return assignment
-
-
-def _add_to_buckets(article_id: str, keys: list[str], buckets: StoryStore) -> None:
-    for key in keys:
-        members = [m for m in buckets.get(key) or () if m != article_id]
-        members.append(article_id)
-        buckets[key] = members[-MAX_BUCKET:]
 
 
 def content_hash(text: str) -> str:
@@ -201,15 +262,10 @@ def expired(articles: StoryStore, watermark_ms: int) -> list[str]:
     ]
 
 
-def forget(article_id: str, articles: StoryStore, buckets: StoryStore) -> None:
-    """Remove an article and its bucket memberships from the index."""
+def forget(article_id: str, articles: StoryStore, index: BandIndex) -> None:
+    """Remove an article from the articles and from the index."""
     entry = articles.get(article_id)
     if entry is None:
         return
-    for key in band_keys(decode_signature(entry["sig"])):
-        members = [m for m in buckets.get(key) or () if m != article_id]
-        if members:
-            buckets[key] = members
-        elif buckets.get(key) is not None:
-            del buckets[key]
+    index.remove(article_id, band_keys(decode_signature(entry["sig"])))
     del articles[article_id]

@@ -162,3 +162,35 @@ def test_offline_enrich_gives_identical_records(topics_ready, tmp_path: Path) ->
         streamed["sample-lp-danang-fr"]["story"]["id"]
         == (streamed["sample-afp-danang-fr"]["story"]["id"])
     )
+
+
+def test_a_restarted_worker_rebuilds_the_story_index(topics_ready, tmp_path: Path) -> None:
+    """The LSH band index is kept in memory only: a restarted worker rebuilds it from
+    the story-articles table it recovers, so a copy arriving after the restart still
+    joins the story its original started before."""
+    settings = topics_ready.replace(topic_prefix=f"{topics_ready.topic_prefix}restart.")
+    ensure_topics(settings)
+    by_id = {a["id"]: a for a in sample_articles()}
+    wire, copy = by_id["sample-afp-danang-fr"], by_id["sample-lp-danang-fr"]
+    worker = WorkerProcess(settings, tmp_path / "worker.log", app_id="ww-restart")
+
+    def publish(article: dict) -> dict[str, dict]:
+        produce(settings, "raw-articles", [orjson.dumps(article)], keys=[article["id"].encode()])
+        return _by_id(
+            collect(settings, "articles-enriched", lambda rs: article["id"] in _by_id(rs))
+        )
+
+    worker.start()
+    try:
+        first = publish(wire)[wire["id"]]
+    finally:
+        worker.stop()
+    worker.start()  # same app id: story-articles comes back from its changelog
+    try:
+        later = publish(copy)[copy["id"]]
+    finally:
+        worker.stop()
+    assert first["story"]["new"]
+    assert not later["story"]["new"], later["story"]
+    assert later["story"]["id"] == first["story"]["id"]
+    assert later["story"]["matched_article"] == wire["id"]

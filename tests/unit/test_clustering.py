@@ -1,8 +1,11 @@
 """Story clustering on texts we write: copies join, unrelated stories do not."""
 
 from streams.nlp.clustering import (
+    MAX_BUCKET,
     WINDOW_MS,
+    BandIndex,
     assign_story,
+    band_keys,
     content_hash,
     shingles,
     signature,
@@ -30,7 +33,7 @@ OTHER = (
 
 
 def _index():
-    return {}, {}
+    return {}, BandIndex()
 
 
 def test_shingles_ignore_case_and_punctuation():
@@ -90,10 +93,67 @@ def test_the_index_forgets_articles_the_window_left_behind():
     assert expired(articles, WINDOW_MS + 1) == ["old"]
     forget("old", articles, buckets)
     assert set(articles) == {"new"}
-    assert all("old" not in members for members in buckets.values())
-    assert len(buckets) == 32  # only the new article's bands remain
+    bands = buckets.snapshot()
+    assert all("old" not in members for members in bands.values())
+    assert len(bands) == 32  # only the new article's bands remain
     # A copy of the forgotten article now starts a story of its own.
     again = assign_story(
         "copy", signature(EDITED), content_hash(EDITED), WINDOW_MS, articles, buckets
     )
     assert again.new_story
+
+
+def _variant(i: int) -> str:
+    """WIRE with one sentence changed: near-copies that share most bands."""
+    return WIRE.replace("au printemps", f"au printemps (phase {i})")
+
+
+def test_rebuilding_from_the_articles_gives_the_index_kept_article_by_article():
+    """The band index is not stored: after a recovery it is rebuilt from the articles'
+    signatures and order (``seq``), and must equal the one the stream kept up to date —
+    through more copies than a band compares, a correction and forgotten articles."""
+    from streams.nlp.clustering import forget
+
+    articles, index = _index()
+    for i in range(MAX_BUCKET + 12):
+        assign_story(f"v{i}", signature(_variant(i)), content_hash(_variant(i)), 0, articles, index)
+    # A correction re-indexes an early article: newest in its bands, yet it stays at
+    # its place in the store (a dict, like the Faust table), so store order is not seq order.
+    fixed = _variant(3).replace("deux milliards", "trois milliards")
+    assign_story("v3", signature(fixed), content_hash(fixed), 0, articles, index)
+    assign_story("other", signature(OTHER), content_hash(OTHER), 0, articles, index)
+    for gone in ("v0", "v7", "other"):
+        forget(gone, articles, index)
+
+    rebuilt = BandIndex()
+    assert rebuilt.rebuild(articles.items()) == len(articles)
+    assert rebuilt.snapshot() == index.snapshot()
+    # And the two go on alike: the next article is the newest member in both.
+    for ix in (index, rebuilt):
+        assign_story(
+            "next", signature(_variant(99)), content_hash(_variant(99)), 0, {**articles}, ix
+        )
+    assert rebuilt.snapshot() == index.snapshot()
+
+
+def test_a_correction_leaves_the_bands_of_its_old_text():
+    articles, index = _index()
+    assign_story("a", signature(WIRE), content_hash(WIRE), 0, articles, index)
+    assign_story("a", signature(OTHER), content_hash(OTHER), 0, articles, index)
+    bands = {key for key, members in index.snapshot().items() if "a" in members}
+    assert bands == set(band_keys(signature(OTHER)))
+    # A copy of the old text no longer finds it.
+    copy = assign_story("b", signature(EDITED), content_hash(EDITED), 0, articles, index)
+    assert copy.new_story
+
+
+def test_a_band_compares_only_its_newest_members():
+    index = BandIndex()
+    for i in range(MAX_BUCKET + 10):
+        index.add(f"x{i}", ["0:shared", f"1:own{i}"])
+    index.add("x5", ["0:shared"])  # re-indexed: the newest again
+    newest = list(index.newest("0:shared"))
+    assert len(newest) == MAX_BUCKET
+    assert newest[0] == "x5" and newest[1] == f"x{MAX_BUCKET + 9}"
+    assert "x0" not in newest and "x10" not in newest
+    assert list(index.newest("1:own0")) == ["x0"] and list(index.newest("absent")) == []
