@@ -12,6 +12,7 @@ with raw-articles' partitions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -45,7 +46,9 @@ def register(app: faust.App, topics, settings: Settings) -> None:
     @articles.on_recover
     async def _rebuild_index() -> None:
         started = time.perf_counter()
-        n = index.rebuild(articles.data.items())
+        # Streams are paused until this returns; a thread keeps the loop (web server,
+        # other agents' timers) serving while a large window is indexed again.
+        n = await asyncio.to_thread(index.rebuild, list(articles.data.items()))
         log.info(
             "story index ready: %d article(s) indexed in %.0f ms",
             n,
