@@ -79,7 +79,7 @@ class Settings:
 
     # -- worker --------------------------------------------------------------
     batch_size: int = 32
-    story_sweep_every: int = 1000  # articles between sweeps of the story index (expiry)
+    story_sweep_every: int = 50  # articles between sweeps of the story index (expiry)
     # Seconds the enrich agent waits for a batch to fill. Faust starts this wait after
     # every batch, so it is paid at every batch unless a backlog fills it first.
     batch_within: float = 0.03

@@ -65,13 +65,16 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             watermark = max(watermark, value["t"] or 0)
             since_sweep += 1
             if since_sweep >= settings.story_sweep_every:
-                # Here, inside the stream: a table delete needs the current event.
+                # Here, inside the stream: a table delete needs the current event. Each
+                # delete is a changelog tombstone in Faust's producer buffer, and past 100
+                # buffered records Faust holds every delivery until it drains: so short,
+                # frequent sweeps, each forgetting no more articles than arrived since.
                 since_sweep = 0
-                gone = expired(articles, watermark)
+                gone = expired(articles, watermark, limit=settings.story_sweep_every)
                 for article_id in gone:
                     forget(article_id, articles, index)
                 if gone:
-                    log.info("story index: forgot %d article(s) outside the window", len(gone))
+                    log.debug("story index: forgot %d article(s) outside the window", len(gone))
             assignment = assign_story(
                 record["id"],
                 decode_signature(value["sig"]),

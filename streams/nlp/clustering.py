@@ -249,17 +249,20 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def expired(articles: StoryStore, watermark_ms: int) -> list[str]:
-    """Articles whose event time is more than the window behind ``watermark_ms``.
+def expired(articles: StoryStore, watermark_ms: int, limit: int | None = None) -> list[str]:
+    """Articles whose event time is more than the window behind ``watermark_ms``,
+    oldest first, at most ``limit`` of them.
 
     No later article can join their story (``assign_story`` ignores them), so they
     only cost memory: the index stays bounded by the window, not by history.
     """
-    return [
-        aid
+    old = [
+        (entry["t"], aid)
         for aid, entry in list(articles.items())
         if entry and entry.get("t") is not None and watermark_ms - entry["t"] > WINDOW_MS
     ]
+    old.sort()
+    return [aid for _, aid in old[:limit]]
 
 
 def forget(article_id: str, articles: StoryStore, index: BandIndex) -> None:

@@ -157,3 +157,17 @@ def test_a_band_compares_only_its_newest_members():
     assert newest[0] == "x5" and newest[1] == f"x{MAX_BUCKET + 9}"
     assert "x0" not in newest and "x10" not in newest
     assert list(index.newest("1:own0")) == ["x0"] and list(index.newest("absent")) == []
+
+
+def test_a_sweep_forgets_the_oldest_expired_articles_first_and_at_most_its_limit():
+    """Each forgotten article is a changelog tombstone; a sweep is capped so that it
+    cannot flood Faust's producer buffer, and what it leaves is the newest."""
+    from streams.nlp.clustering import expired
+
+    articles, index = _index()
+    for aid, t in (("c", 3_000), ("a", 1_000), ("live", WINDOW_MS), ("b", 2_000)):
+        text = _variant(len(articles))
+        assign_story(aid, signature(text), content_hash(text), t, articles, index)
+    watermark = WINDOW_MS + 3_500
+    assert expired(articles, watermark) == ["a", "b", "c"]
+    assert expired(articles, watermark, limit=2) == ["a", "b"]
