@@ -2,11 +2,11 @@
 
 It measures what Faust costs when it moves articles: the worker's own ``faust.App``
 (``streams.app.faust_app``: acks, linger, batch, fetch and request sizes, and the
-worker's transport, ``streams.faust_transport``), the raw
-topic read as bytes, values decoded with orjson in the NLP thread pool exactly
-where ``enrich_batch`` would run, ``stream.take_events(batch_size, within=…)``
-batching, and one ``topic.send`` per record through the registered orjson codec,
-with the same timestamp and header. Divided by a bare aiokafka loop doing the same
+worker's transport, ``streams.faust_transport``), the raw topic delivered in runs
+of up to ``batch_size`` raw records (``faust_transport.run_topic``), values decoded
+with orjson in the NLP thread pool exactly where ``enrich_batch`` would run, and
+one ``topic.send`` per record through the registered orjson codec, with the same
+timestamp and header. Divided by a bare aiokafka loop doing the same
 decode/encode work, it says how much of the transport ceiling Faust keeps.
 
 Run as ``python -m bench.passthrough`` with ``WIREWATCH_*`` settings and
@@ -35,7 +35,7 @@ from typing import Any
 import faust
 import orjson
 
-from streams import codecs
+from streams import codecs, faust_transport
 from streams.app import faust_app, run_worker
 from streams.config import Settings, load_settings
 from streams.timeutil import now_rfc3339
@@ -75,14 +75,12 @@ def create_passthrough_app(
     """The worker's own App (``streams.app.faust_app``: settings and transport), no web server."""
     # The web server is not on the message path; off, it saves a port per run.
     app = faust_app(settings, **{"web_enabled": False, **(overrides or {})})
-    source = app.topic(
+    source = faust_transport.run_topic(
+        app,
         src,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
+        max_records=settings.batch_size,
         partitions=settings.partitions,
-        internal=False,
+        replicas=settings.replication_factor,
     )
     sink = app.topic(
         dst,
@@ -101,8 +99,8 @@ def create_passthrough_app(
     @app.agent(source, name="passthrough")
     async def passthrough(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
-            raw = [e.message.value for e in events]
+        async for run in stream:
+            raw = [m.value for m in run]
             if use_executor:
                 values = await loop.run_in_executor(executor, decode_batch, raw)
             else:
@@ -111,12 +109,12 @@ def create_passthrough_app(
                 progress.add(len(values))
                 continue
             enriched_at = now_rfc3339().encode()
-            for event, value in zip(events, values, strict=True):
-                ts = event.message.timestamp
+            for message, value in zip(run, values, strict=True):
+                ts = message.timestamp
                 if direct:
                     await app.producer.send(
                         dst,
-                        event.message.key,
+                        message.key,
                         codecs.dumps(value),
                         None,
                         ts or None,
@@ -124,7 +122,7 @@ def create_passthrough_app(
                     )
                     continue
                 await sink.send(
-                    key=event.message.key,
+                    key=message.key,
                     value=value,
                     timestamp=ts or None,
                     headers={"wirewatch-enriched-at": enriched_at},

@@ -91,7 +91,6 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
             "WIREWATCH_HOME": str(settings.home),
             "WIREWATCH_PARTITIONS": str(settings.partitions),
             "WIREWATCH_BATCH_SIZE": str(settings.batch_size),
-            "WIREWATCH_BATCH_WITHIN": str(settings.batch_within),
             "PYTHONUNBUFFERED": "1",
             "PYTHONSAFEPATH": "1",
             **extra,

@@ -140,7 +140,6 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
         "config": {
             **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(opts).items()},
             "batch_size": settings.batch_size,
-            "batch_within": settings.batch_within,
             "partitions": settings.partitions,
             "cluster": "external" if not start_broker else "own broker (temporary)",
         },

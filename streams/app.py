@@ -45,9 +45,15 @@ def _bind_topics(app: faust.App, settings: Settings) -> AppTopics:
         )
 
     return AppTopics(
-        # Raw bytes: the enrich agent decodes and validates them itself, so a
-        # malformed message becomes a dead letter instead of a codec crash.
-        raw=bind(topics.RAW_ARTICLES, "raw"),
+        # Delivered in runs of raw records: the enrich agent decodes and validates them
+        # itself, so a malformed message becomes a dead letter instead of a codec crash.
+        raw=faust_transport.run_topic(
+            app,
+            topics.RAW_ARTICLES.name(settings),
+            max_records=settings.batch_size,
+            partitions=topics.RAW_ARTICLES.partitions(settings),
+            replicas=settings.replication_factor,
+        ),
         stories_stage=bind(topics.STORIES_STAGE, "orjson"),
         alerts_stage=bind(topics.ALERTS_STAGE, "orjson"),
         mentions_stage=bind(topics.MENTIONS_STAGE, "orjson"),

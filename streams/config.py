@@ -78,11 +78,11 @@ class Settings:
     broker_start_timeout: float = 60.0
 
     # -- worker --------------------------------------------------------------
+    # Most raw articles in one enrichment batch: a run of one partition's records, as
+    # one fetch returned them (streams.faust_transport.run_topic); nothing waits for it
+    # to fill, and under a backlog fetches return full runs.
     batch_size: int = 32
     story_sweep_every: int = 50  # articles between sweeps of the story index (expiry)
-    # Seconds the enrich agent waits for a batch to fill. Faust starts this wait after
-    # every batch, so it is paid at every batch unless a backlog fills it first.
-    batch_within: float = 0.03
     producer_batch_bytes: int = 1_048_576
     producer_linger_ms: float = 10.0
     max_message_bytes: int = 4_000_000  # largest raw article accepted (else dead letter)

@@ -29,34 +29,118 @@ every record's delivery in ``wait_first(callback, suspend_flow.wait())`` — fou
 and an ``asyncio.wait`` per record — so that a rebalance can interrupt a delivery
 that waits for room. When nothing can make it wait (``delivers_without_waiting``),
 the delivery is awaited directly; otherwise it goes Faust's way.
+
+And it can deliver a topic's records in *runs* (``run_topic``): the records of one
+partition that one fetch returned, in order, at most ``max_records`` at a time, as a
+single event whose value is the list of records. Faust's stream then pays its
+per-event cost (the handler, the stream buffer, sensors, the ack) once per run
+instead of once per record, which is most of what Faust costs per record (README:
+Performance, "Transport"). The stream acknowledges a run as one message, at its
+last offset (Faust's compiled stream iterator does so inline, past any override of
+``ack``), so the consumer remembers each run's other offsets and counts them as
+acknowledged once the last one is, before it works out what to commit: offsets,
+gaps and commits stay Faust's own, record by record.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
+from typing import Any
 
+import faust
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
+from faust.types import TP, AppT, Message
+from faust.types.tuples import ConsumerMessage
 from mode import ServiceT
 
 log = logging.getLogger(__name__)
 
 
+class RecordRun(ConsumerMessage):
+    """Consecutive records of one partition, handed to streams as one message.
+
+    Its value is the list of records (Faust ``ConsumerMessage``), its offset the last
+    one's; once that offset is acknowledged, so are the others (``Consumer``).
+    """
+
+    def __init__(self, tp: TP, records: list[Message]) -> None:
+        last = records[-1]
+        super().__init__(
+            tp.topic,
+            tp.partition,
+            last.offset,
+            last.timestamp,
+            last.timestamp_type,
+            None,
+            None,
+            records,  # type: ignore[arg-type]
+            None,
+            0,
+            sum(r.serialized_value_size or 0 for r in records),
+            tp,
+            generation_id=last.generation_id,
+        )
+
+
+class RunSchema(faust.Schema):
+    """A run's event: no key, the value is the list of records as fetched (raw bytes)."""
+
+    def loads_key(self, app: AppT, message: Message, **_: Any) -> None:
+        return None
+
+    def loads_value(self, app: AppT, message: Message, **_: Any) -> Any:
+        return message.value
+
+
+def run_topic(
+    app: faust.App,
+    name: str,
+    *,
+    max_records: int,
+    partitions: int,
+    replicas: int,
+    queued_runs: int = 4,
+) -> faust.TopicT:
+    """A topic whose streams receive runs of at most ``max_records`` records.
+
+    A stream of it yields lists of ``ConsumerMessage`` (key and value as raw bytes),
+    all of one partition, in offset order. At most ``queued_runs`` runs wait in the
+    stream's buffer; beyond that Faust pauses the partition, as it does for records.
+    """
+    runs: dict[str, int] = app.__dict__.setdefault("wirewatch_record_runs", {})
+    runs[name] = max_records
+    return app.topic(
+        name,
+        schema=RunSchema(),
+        partitions=partitions,
+        replicas=replicas,
+        internal=False,
+        maxsize=queued_runs,
+    )
+
+
 class Consumer(faust_aiokafka.Consumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per partition: a delivered run's last offset -> the run's other offsets.
+        self._runs: defaultdict[TP, dict[int, list[int]]] = defaultdict(dict)
+
     async def _drain_messages(self, fetcher: ServiceT) -> None:
         """Faust's delivery loop (same offsets, gaps, commits and yields), cheaper per record.
 
-        Only the hand-over differs: records that ``delivers_without_waiting`` are
-        awaited directly instead of racing ``suspend_flow`` in ``wait_first`` (README:
-        Performance has what it saves).
+        Records of a ``run_topic`` are collected per partition while the fetch is read
+        and handed over afterwards, as runs; the others one by one, as Faust does.
+        Only the hand-over differs: when ``delivers_without_waiting``, a delivery is
+        awaited directly instead of racing ``suspend_flow`` in ``wait_first``.
         """
-        deliver = self.callback
         consumer_stopped = self._stopped.is_set
         fetcher_stopped = fetcher._stopped.is_set  # type: ignore[attr-defined]
         read_offset = self._read_offset
         acks_enabled_for = self.app.topics.acks_enabled_for
+        max_run: dict[str, int] = self.app.__dict__.get("wirewatch_record_runs", {})
         since_yield = 0
         try:
             while not (consumer_stopped() or fetcher_stopped()):
@@ -65,24 +149,35 @@ class Consumer(faust_aiokafka.Consumer):
                 await self.sleep(0)  # getmany can return at once, again and again
                 if self.should_stop:
                     continue
+                runs: dict[TP, list[Message]] = {}
+                last_read: dict[TP, int | None] = {}
                 async for tp, message in records:
-                    since_yield += 1
-                    if since_yield > 100:  # let other tasks run during a long batch
-                        since_yield = 0
-                        await asyncio.sleep(0)
-                    offset, last = message.offset, read_offset[tp]
+                    offset = message.offset
+                    last = last_read[tp] if tp in last_read else read_offset[tp]
                     if last is not None and offset < last:
                         continue  # fetched before a seek moved this partition back
                     if last and offset - last > 1 and acks_enabled_for(message.topic):
                         await self._add_gap(tp, last + 1, offset)  # compacted away
-                    if self._commit_every is not None and self._n_acked >= self._commit_every:
-                        self._n_acked = 0
-                        await self.commit()
-                    if delivers_without_waiting(self, tp):
-                        await deliver(message)
-                    else:
-                        await self.wait_first(deliver(message), self.suspend_flow.wait())
+                    last_read[tp] = offset
+                    if tp.topic in max_run:
+                        runs.setdefault(tp, []).append(message)
+                        continue
+                    since_yield += 1
+                    if since_yield > 100:  # let other tasks run during a long batch
+                        since_yield = 0
+                        await asyncio.sleep(0)
+                    await self._hand_over(tp, message)
                     read_offset[tp] = offset
+                for tp, run in runs.items():
+                    size = max_run[tp.topic]
+                    for start in range(0, len(run), size):
+                        if not self.flow_active:
+                            break  # a rebalance: the seek reads them again
+                        part = run[start : start + size]
+                        self._runs[tp][part[-1].offset] = [r.offset for r in part[:-1]]
+                        await self._hand_over(tp, RecordRun(tp, part))
+                        read_offset[tp] = part[-1].offset
+                        await asyncio.sleep(0)
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except (asyncio.CancelledError, *self.consumer_stopped_errors):
             if self.transport.app.should_stop:
@@ -93,6 +188,36 @@ class Consumer(faust_aiokafka.Consumer):
             raise
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
+
+    async def _hand_over(self, tp: TP, message: Message) -> None:
+        if self._commit_every is not None and self._n_acked >= self._commit_every:
+            self._n_acked = 0
+            await self.commit()
+        if delivers_without_waiting(self, tp):
+            await self.callback(message)
+        else:
+            await self.wait_first(self.callback(message), self.suspend_flow.wait())
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """Faust's offset to commit, once the runs acknowledged at their last offset
+        count as acknowledged for their other offsets too."""
+        runs = self._runs.get(tp)
+        if runs:
+            acked, index = self._acked[tp], self._acked_index[tp]
+            committed = self._committed_offset.get(tp)
+            for last in [last for last in runs if committed is not None and last < committed]:
+                del runs[last]  # acknowledged as stale, or dropped: read again after a seek
+            for last in [last for last in runs if last in index]:
+                for offset in runs.pop(last):
+                    if offset not in index and (committed is None or offset >= committed):
+                        index.add(offset)
+                        acked.append(offset)
+        return super()._new_offset(tp)
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        for tp in revoked:
+            self._runs.pop(tp, None)  # as Faust drops their acks
+        await super().on_partitions_revoked(revoked)
 
     async def perform_seek(self) -> None:
         generation = self.app.consumer_generation_id

@@ -115,18 +115,21 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         enricher = await loop.run_in_executor(executor, build_enricher, settings)
         log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
-            messages = [message_input(e.message) for e in events]
+        # A batch is a run of raw records (``faust_transport.run_topic``): what one
+        # fetch returned from one partition, at most batch_size records. Nothing waits
+        # for a batch to fill: under a backlog fetches return full runs by themselves.
+        async for run in stream:
+            messages = [message_input(m) for m in run]
             started = loop.time()
             # Each chunk's articles are published while the next chunk runs; offsets
-            # are acknowledged after the whole batch (take_events). Small chunks while
-            # batches are not full (spare capacity: latency first); a full batch means a
-            # backlog, so one chunk per language (throughput first).
+            # are acknowledged after the whole run (when the stream asks for the next).
+            # Small chunks while runs are not full (spare capacity: latency first); a
+            # full run means a backlog, so one chunk per language (throughput first).
             chunked = len(messages) < settings.batch_size
             parts = enrich_safely(enricher, messages, chunked=chunked)
             async for part in in_thread(executor, parts):
                 await publish(BatchResult.of(part), len(messages))
-            metrics.enrich_batch(events[0].message.topic, len(events), loop.time() - started)
+            metrics.enrich_batch(run[0].topic, len(messages), loop.time() - started)
 
     async def publish(result: BatchResult, batch_size: int) -> None:
         enriched_at = now_rfc3339().encode()

@@ -14,7 +14,7 @@ def _result(bases: int, origins: list[str]) -> dict:
         "languages": {"en": 287, "fr": 313},
         "chars": {"p10": 629, "p50": 1627, "p90": 4253, "max": 12154},
     }
-    return {"corpus": corpus, "config": {"batch_size": 32, "batch_within": 0.03}}
+    return {"corpus": corpus, "config": {"batch_size": 32}}
 
 
 def test_the_corpus_line_names_its_bases_so_runs_on_different_corpora_are_told_apart() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from faust.types import TP, Message
+from faust.types.tuples import ConsumerMessage
 from mode import Service
 
 from streams import faust_transport
@@ -152,5 +153,143 @@ def test_the_drain_loop_keeps_faust_offsets_and_races_only_when_it_must(tmp_path
         assert raced == [7, 8]  # the flow being suspended: Faust's race decides
         assert gaps == [(3, 5)]  # 3 and 4 missing between 2 and 5: recorded as a gap
         assert consumer._read_offset[TP0] == 8
+
+    asyncio.run(main())
+
+
+# -- records delivered in runs -------------------------------------------------------
+RUNS = "runs-test"
+
+
+def _record(tp: TP, offset: int, generation_id: int | None = None) -> ConsumerMessage:
+    return ConsumerMessage(
+        tp.topic,
+        tp.partition,
+        offset,
+        0.0,
+        0,
+        [],
+        b"k",
+        b"v%d" % offset,
+        None,
+        generation_id=generation_id,
+    )
+
+
+async def _run_app(tmp_path, max_records: int, iterator: bool = False):
+    """A worker app whose ``runs-test`` topic delivers runs; TP0's topic record by record.
+
+    With ``iterator``, what is registered (and returned) is the topic's iterator, as an
+    agent's stream registers it, so that a stream can read what is delivered.
+    """
+    settings = load_settings(env={}, home=tmp_path, app_id="runs-test")
+    app = faust_app(settings)
+    runs = faust_transport.run_topic(
+        app, RUNS, max_records=max_records, partitions=2, replicas=1, queued_runs=8
+    )
+    if iterator:
+        runs = runs.clone(is_iterator=True)
+    plain = app.topic(TP0.topic, key_type=bytes, value_type=bytes, value_serializer="raw")
+    for topic in (runs, plain):
+        app.topics.add(topic)
+    parts = {TP(RUNS, 0), TP(RUNS, 1), TP0}
+    await app.topics.on_partitions_assigned(parts)
+    app.topics._acking_topics.update({RUNS, TP0.topic})
+    app.flow_control.resume()
+    return app, runs
+
+
+def test_a_fetch_reaches_a_run_topic_as_runs_of_one_partition_in_order(tmp_path) -> None:
+    async def main() -> None:
+        app, _ = await _run_app(tmp_path, max_records=3)
+        consumer = app.consumer
+        a, b = TP(RUNS, 0), TP(RUNS, 1)
+        consumer._read_offset[a] = 1  # a seek put partition a back at offset 1
+        fetch = [(a, 0), (a, 1), (b, 10), (TP0, 4), (a, 2), (b, 11), (a, 3), (a, 6), (a, 7)]
+        fetcher = Service()
+        delivered: list[tuple[str, int, list[int] | int]] = []
+        gaps: list[tuple[TP, int, int]] = []
+
+        async def getmany(timeout: float):
+            fetcher._stopped.set()  # one fetch, then the loop ends
+            for tp, offset in fetch:
+                yield tp, _record(tp, offset)
+
+        async def deliver(message: Message) -> None:
+            if isinstance(message, faust_transport.RecordRun):
+                offsets = [r.offset for r in message.value]
+                assert message.offset == offsets[-1] and message.tp in (a, b)
+                delivered.append((message.topic, message.partition, offsets))
+            else:
+                delivered.append((message.topic, message.partition, message.offset))
+
+        async def add_gap(tp: TP, start: int, end: int) -> None:
+            gaps.append((tp, start, end))
+
+        consumer.callback = deliver
+        consumer.getmany = getmany
+        consumer._add_gap = add_gap
+        await consumer._drain_messages(fetcher)
+
+        assert delivered == [
+            (TP0.topic, 0, 4),  # a plain topic's record goes at once, alone
+            (RUNS, 0, [1, 2, 3]),  # 0 was fetched before the seek: skipped
+            (RUNS, 0, [6, 7]),  # at most max_records per run
+            (RUNS, 1, [10, 11]),
+        ]
+        assert gaps == [(a, 4, 6)]  # 4 and 5 missing between 3 and 6
+        assert consumer._read_offset[a] == 7 and consumer._read_offset[b] == 11
+
+    asyncio.run(main())
+
+
+def test_a_run_is_one_event_whose_value_is_its_records(tmp_path) -> None:
+    async def main() -> None:
+        app, topic = await _run_app(tmp_path, max_records=3)
+        tp = TP(RUNS, 1)
+        run = faust_transport.RecordRun(tp, [_record(tp, 5), _record(tp, 6)])
+        assert faust_transport.delivers_without_waiting(app.consumer, tp)
+        await app.topics.on_message(run)
+        event = topic.queue.get_nowait()
+        assert event.key is None
+        assert [(m.offset, m.value) for m in event.value] == [(5, b"v5"), (6, b"v6")]
+        assert event.message is run
+
+    asyncio.run(main())
+
+
+def test_runs_the_stream_acknowledges_commit_each_of_their_records(tmp_path) -> None:
+    async def main() -> None:
+        app, topic = await _run_app(tmp_path, max_records=3, iterator=True)
+        consumer = app.consumer
+        tp = TP(RUNS, 0)
+        consumer._committed_offset[tp] = 10
+        consumer._read_offset[tp] = 9
+        fetches = [[10, 11, 12, 13, 14], [15]]
+        fetcher = Service()
+
+        async def getmany(timeout: float):
+            if len(fetches) == 1:
+                fetcher._stopped.set()
+            for offset in fetches.pop(0):  # fetched in this generation: not stale
+                yield tp, _record(tp, offset, app.consumer_generation_id)
+
+        consumer.getmany = getmany
+        consumer.callback = app.topics.on_message  # Faust's handler: into the stream buffer
+        await consumer._drain_messages(fetcher)
+        assert topic.queue.qsize() == 3  # runs 10–12, 13–14 and 15
+        assert consumer._new_offset(tp) is None  # nothing processed: nothing to commit
+
+        # Faust's own stream iterator (the compiled one when it is installed) acknowledges
+        # each run, as one message, when the agent asks for the next one.
+        runs = app.stream(topic).__aiter__()
+        assert [m.offset for m in await runs.__anext__()] == [10, 11, 12]
+        assert [m.offset for m in await runs.__anext__()] == [13, 14]
+        assert consumer._new_offset(tp) == 13  # run 10–12 is done, all of it
+        consumer._committed_offset[tp] = 13  # what the commit then records
+        assert [m.offset for m in await runs.__anext__()] == [15]
+        assert consumer._new_offset(tp) == 15  # and run 13–14: no gap left behind
+        assert consumer._runs[tp] == {15: []}  # the run being processed
+        await runs.aclose()
 
     asyncio.run(main())
