@@ -5,17 +5,16 @@ It measures what Faust costs when it moves articles: the worker's own ``faust.Ap
 worker's transport, ``streams.faust_transport``), the raw topic delivered in runs
 of up to ``batch_size`` raw records (``faust_transport.run_topic``), values decoded
 with orjson in the NLP thread pool exactly where ``enrich_batch`` would run, and
-one ``topic.send`` per record through the registered orjson codec, with the same
-timestamp and header. Divided by a bare aiokafka loop doing the same
-decode/encode work, it says how much of the transport ceiling Faust keeps.
+one ``send_record`` per record (the orjson codec, straight to Faust's producer, as
+the worker's agents send), with the same timestamp and header. Divided by a bare
+aiokafka loop doing the same decode/encode work, it says how much of the transport
+ceiling Faust keeps.
 
 Run as ``python -m bench.passthrough`` with ``WIREWATCH_*`` settings and
 ``BENCH_SRC``/``BENCH_DST`` topic names in the environment (``bench.transport``
 does this). For experiments, ``BENCH_FAUST_OVERRIDES`` (a JSON object of
 ``faust.App`` settings, e.g. ``{"producer_max_batch_size": 1048576}``) and
-``BENCH_PASSTHROUGH_EXECUTOR=0`` (decode on the event loop) and ``BENCH_DIRECT=1``
-(hand records straight to ``app.producer``, skipping ``Topic.send``'s per-message
-channel machinery) change this app only.
+``BENCH_PASSTHROUGH_EXECUTOR=0`` (decode on the event loop) change this app only.
 
 With ``BENCH_PROGRESS=<file>`` (and ``BENCH_COUNT``) the agent sends nothing: it
 consumes and decodes exactly as above and appends the number of messages consumed
@@ -35,9 +34,10 @@ from typing import Any
 import faust
 import orjson
 
-from streams import codecs, faust_transport
+from streams import faust_transport
 from streams.app import faust_app, run_worker
 from streams.config import Settings, load_settings
+from streams.faust_transport import send_record
 from streams.timeutil import now_rfc3339
 
 
@@ -82,15 +82,6 @@ def create_passthrough_app(
         partitions=settings.partitions,
         replicas=settings.replication_factor,
     )
-    sink = app.topic(
-        dst,
-        key_type=bytes,
-        key_serializer="raw",
-        value_serializer="orjson",
-        partitions=settings.partitions,
-        internal=False,
-    )
-    direct = os.environ.get("BENCH_DIRECT") == "1"
     progress = None
     if os.environ.get("BENCH_PROGRESS"):
         progress = Progress(os.environ["BENCH_PROGRESS"], int(os.environ["BENCH_COUNT"]))
@@ -110,21 +101,12 @@ def create_passthrough_app(
                 continue
             enriched_at = now_rfc3339().encode()
             for message, value in zip(run, values, strict=True):
-                ts = message.timestamp
-                if direct:
-                    await app.producer.send(
-                        dst,
-                        message.key,
-                        codecs.dumps(value),
-                        None,
-                        ts or None,
-                        {"wirewatch-enriched-at": enriched_at},
-                    )
-                    continue
-                await sink.send(
-                    key=message.key,
-                    value=value,
-                    timestamp=ts or None,
+                await send_record(
+                    app,
+                    dst,
+                    message.key,
+                    value,
+                    timestamp=message.timestamp or None,
                     headers={"wirewatch-enriched-at": enriched_at},
                 )
 

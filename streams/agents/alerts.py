@@ -34,6 +34,7 @@ from ..alerts.matching import Match, match_article
 from ..alerts.rules import RuleError, RuleSet, load_rules
 from ..alerts.state import decide, expired, tombstone
 from ..config import Settings
+from ..faust_transport import send_record
 from ..timeutil import now_rfc3339
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class _StateCollector:
 def register(app: faust.App, topics: Any, settings: Settings) -> None:
     rules = load_rule_set(settings)
     stage = topics.alerts_stage  # same partition count as the alert-state table
+    stage_name, alerts_name = stage.get_topic_name(), topics.alerts.get_topic_name()
     # orjson keys: str keys come back as str after changelog recovery (raw gives bytes).
     schema = faust.Schema(key_type=str, key_serializer="orjson", value_serializer="orjson")
     states = app.Table("alert-state", default=None, partitions=settings.partitions, schema=schema)
@@ -137,9 +139,11 @@ def register(app: faust.App, topics: Any, settings: Settings) -> None:
             for match in result.matches:
                 # Keep the record timestamp (processing time): the stage topic's retention
                 # is by timestamp, and event times may be years old in a replay.
-                await stage.send(
-                    key=match.alert_id.encode(),
-                    value=match.to_record(),
+                await send_record(
+                    app,
+                    stage_name,
+                    match.alert_id.encode(),
+                    match.to_record(),
                     timestamp=message.timestamp or None,
                 )
 
@@ -170,7 +174,7 @@ def register(app: faust.App, topics: Any, settings: Settings) -> None:
                 states[match.alert_id] = decision.state
             if decision.publish is not None:
                 alert = decision.publish
-                await topics.alerts.send(key=alert["alert_id"].encode(), value=alert)
+                await send_record(app, alerts_name, alert["alert_id"].encode(), alert)
                 log.info(
                     "alert %s v%d %s (%s): article %s, %d source(s)",
                     alert["alert_id"],

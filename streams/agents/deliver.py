@@ -26,6 +26,7 @@ from .. import metrics
 from ..alerts.sinks import DeliveryFailed, RetryPolicy, Sink, build_sinks, deliver_with_retries
 from ..codecs import dumps
 from ..config import Settings
+from ..faust_transport import send_record
 from ..records import Rejection, SourceRef, dead_letter_record
 
 log = logging.getLogger(__name__)
@@ -126,12 +127,13 @@ def register(app: faust.App, topics: Any, settings: Settings) -> None:
                             alert["version"],
                             failure,
                         )
-                        await _dead_letter(topics, raw, ref, alert, failure, sink.name)
+                        await _dead_letter(app, topics, raw, ref, alert, failure, sink.name)
                     done[sink.name] = alert["version"]
                 delivered[alert["alert_id"]] = done
 
 
 async def _dead_letter(
+    app: faust.App,
     topics: Any,
     raw: bytes,
     ref: SourceRef,
@@ -140,8 +142,6 @@ async def _dead_letter(
     sink_name: str,
 ) -> None:
     value = delivery_dead_letter(raw, ref, alert, failure)
-    await topics.dead_letter.send(
-        key=f"{ref.topic}/{ref.partition}/{ref.offset}/{sink_name}".encode(),
-        value=value,
-    )
+    key = f"{ref.topic}/{ref.partition}/{ref.offset}/{sink_name}".encode()
+    await send_record(app, topics.dead_letter.get_topic_name(), key, value)
     metrics.dead_letter(value["reason"], topics.dead_letter.get_topic_name())

@@ -21,6 +21,7 @@ import faust
 
 from .. import metrics
 from ..config import Settings
+from ..faust_transport import send_record
 from ..nlp.pipeline import BatchResult, Enricher, Part
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
 from ..timeutil import now_rfc3339
@@ -109,6 +110,8 @@ async def in_thread(executor: ThreadPoolExecutor, parts: Iterator[Part]) -> Asyn
 
 def register(app: faust.App, topics, settings: Settings) -> None:
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirewatch-nlp")
+    stage_name = topics.stories_stage.get_topic_name()
+    dead_letter_name = topics.dead_letter.get_topic_name()
 
     @app.agent(topics.raw, name="enrich")
     async def enrich(stream: faust.StreamT) -> None:
@@ -136,16 +139,18 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         for item in result.enriched:
             # The raw record's timestamp travels on: event time when published_at is absent.
             ts = item.ref.timestamp_ms / 1000 if item.ref.timestamp_ms else None
-            await topics.stories_stage.send(
-                key=item.key.encode(),
-                value=item.story_stage_value(),
+            await send_record(
+                app,
+                stage_name,
+                item.key.encode(),
+                item.story_stage_value(),
                 timestamp=ts,
                 headers={"wirewatch-enriched-at": enriched_at},
             )
-            metrics.produced(topics.stories_stage.get_topic_name())
+            metrics.produced(stage_name)
         for rej in result.rejected:
-            await topics.dead_letter.send(key=dead_letter_key(rej), value=dead_letter_record(rej))
-            metrics.dead_letter(rej.reason, topics.dead_letter.get_topic_name())
+            await send_record(app, dead_letter_name, dead_letter_key(rej), dead_letter_record(rej))
+            metrics.dead_letter(rej.reason, dead_letter_name)
         if result.rejected:
             log.warning(
                 "dead-lettered %d of %d messages (%s)",

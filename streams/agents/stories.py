@@ -20,6 +20,7 @@ import faust
 
 from .. import metrics
 from ..config import Settings
+from ..faust_transport import send_record
 from ..nlp.clustering import (
     BandIndex,
     assign_story,
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 
 def register(app: faust.App, topics, settings: Settings) -> None:
+    enriched_name = topics.enriched.get_topic_name()
+
     def table(name: str) -> faust.Table:
         # orjson keys: str keys come back as str after changelog recovery (raw gives bytes).
         schema = faust.Schema(key_type=str, key_serializer="orjson", value_serializer="orjson")
@@ -85,11 +88,13 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             )
             record = with_story(record, assignment)
             message = event.message
-            await topics.enriched.send(
-                key=record["id"].encode(),
-                value=record,
+            await send_record(
+                app,
+                enriched_name,
+                record["id"].encode(),
+                record,
                 timestamp=message.timestamp or None,
                 headers=dict(message.headers or {}),
             )
             metrics.consumed(message.topic)
-            metrics.enriched_published(topics.enriched.get_topic_name(), message.timestamp)
+            metrics.enriched_published(enriched_name, message.timestamp)

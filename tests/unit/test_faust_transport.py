@@ -15,9 +15,10 @@ from faust.types import TP, Message
 from faust.types.tuples import ConsumerMessage
 from mode import Service
 
-from streams import faust_transport
+from streams import codecs, faust_transport
 from streams.app import create_app, faust_app
 from streams.config import load_settings
+from streams.faust_transport import send_record
 
 
 def test_the_worker_consumer_is_the_repaired_one(tmp_path):
@@ -291,5 +292,38 @@ def test_runs_the_stream_acknowledges_commit_each_of_their_records(tmp_path) -> 
         assert consumer._new_offset(tp) == 15  # and run 13–14: no gap left behind
         assert consumer._runs[tp] == {15: []}  # the run being processed
         await runs.aclose()
+
+    asyncio.run(main())
+
+
+# -- send_record ---------------------------------------------------------------------
+def test_send_record_hands_the_encoded_record_to_faust_producer_and_logs_a_failure(
+    tmp_path, caplog
+) -> None:
+    async def main() -> None:
+        app = faust_app(load_settings(env={}, home=tmp_path, app_id="send-test"))
+        sent: list[tuple] = []
+        deliveries: list[asyncio.Future] = []
+
+        class Producer:  # what send_record needs of Faust's producer: its send
+            async def send(self, *args):
+                sent.append(args)
+                deliveries.append(asyncio.get_running_loop().create_future())
+                return deliveries[-1]
+
+        app._producer = Producer()
+        value = {"id": "a1", "text": "Poutine a dit « non »", "n": 1}
+        await send_record(app, "out", b"a1", value, timestamp=12.5, headers={"h": b"v"})
+        await send_record(app, "out", b"gone", None, partition=1)
+        assert sent == [
+            ("out", b"a1", codecs.dumps(value), None, 12.5, {"h": b"v"}),
+            ("out", b"gone", None, 1, None, None),  # None: a tombstone
+        ]
+        deliveries[0].set_result(None)
+        deliveries[1].set_exception(RuntimeError("broker gone"))
+        await asyncio.sleep(0)  # the done callbacks run
+        failures = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(failures) == 1 and "b'gone'" in failures[0].getMessage()
+        assert "broker gone" in failures[0].getMessage()
 
     asyncio.run(main())
