@@ -80,10 +80,16 @@ class _StateCollector:
     on, so collection runs on the event's own partition (states record theirs), at
     most once a minute per partition; the watermark is the highest event time seen
     on that partition.
+
+    One collection forgets at most ``limit`` alerts, the longest idle first; with more
+    to forget, the partition's next event collects again. Each forgotten alert is a
+    changelog record, and above 100 records waiting in Faust's producer buffer Faust
+    holds every record delivery until it drains (the story sweep is capped alike).
     """
 
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, ttl_s: float, limit: int = 50) -> None:
         self.ttl_s = ttl_s
+        self.limit = limit
         self.watermarks: dict[int, int] = {}
         self.last_run: dict[int, float] = {}
 
@@ -94,7 +100,6 @@ class _StateCollector:
         now = time.monotonic()
         if now - self.last_run.get(partition, 0.0) < GC_EVERY_S:
             return
-        self.last_run[partition] = now
         watermark = self.watermarks.get(partition, 0)
         changes = []
         for key, state in list(table.items()):
@@ -103,6 +108,11 @@ class _StateCollector:
             action = expired(state, watermark, self.ttl_s)
             if action:
                 changes.append((key, action, state))
+        if len(changes) > self.limit:
+            changes.sort(key=lambda change: int(change[2].get("last_t") or 0))
+            del changes[self.limit :]  # the rest at this partition's next event
+        else:
+            self.last_run[partition] = now
         for key, action, state in changes:
             if action == "delete":
                 del table[key]

@@ -257,6 +257,29 @@ def test_state_collector_forgets_idle_alerts_of_the_current_partition_only(rules
     assert "old" in table
 
 
+def test_state_collector_forgets_the_longest_idle_first_and_at_most_its_limit(rules) -> None:
+    from streams.agents.alerts import _StateCollector
+
+    rule = rules.by_id["syria-diplomatic-statement"]
+    state = decide(None, match_of(rules, rule.id), rule, input_ref=(0, 1), emitted_at=EMITTED).state
+    day_ms = 24 * 3600 * 1000
+    idle = {f"a{i}": {**state, "alert_id": f"a{i}", "last_t": i * day_ms} for i in range(7)}
+    table = dict(idle)
+    collector = _StateCollector(ttl_s=24 * 3600, limit=3)
+    collector.observe(0, 10 * day_ms)  # a0..a6 all idle for more than a day
+
+    collector.maybe_collect(table, 0)
+    forgotten = sorted(k for k, v in table.items() if v.get("tombstone"))
+    assert forgotten == ["a0", "a1", "a2"]  # the longest idle first, no more than 3
+    collector.maybe_collect(table, 0)  # more were left: the next event collects again
+    assert sorted(k for k, v in table.items() if v.get("tombstone")) == [f"a{i}" for i in range(6)]
+    collector.maybe_collect(table, 0)
+    assert all(v.get("tombstone") for v in table.values())
+    table["a6"] = idle["a6"]
+    collector.maybe_collect(table, 0)  # done within its limit: next time in a minute
+    assert not table["a6"].get("tombstone")
+
+
 def test_actor_pair_window_counts_articles_across_stories(tmp_path: Path) -> None:
     path = tmp_path / "pairs.yaml"
     path.write_text(
