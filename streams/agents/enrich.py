@@ -21,7 +21,7 @@ import faust
 
 from .. import metrics
 from ..config import Settings
-from ..faust_transport import send_record
+from ..faust_transport import RUNS_PER_BATCH, RUNS_WITHIN, records_behind, send_record
 from ..nlp.pipeline import BatchResult, Enricher, Part
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
 from ..timeutil import now_rfc3339
@@ -118,21 +118,26 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         enricher = await loop.run_in_executor(executor, build_enricher, settings)
         log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))
-        # A batch is a run of raw records (``faust_transport.run_topic``): what one
-        # fetch returned from one partition, at most batch_size records. Nothing waits
-        # for a batch to fill: under a backlog fetches return full runs by themselves.
-        async for run in stream:
-            messages = [message_input(m) for m in run]
+        # Raw records arrive in runs (``faust_transport.run_topic``: what one fetch
+        # returned from one partition, at most batch_size records); a batch is the runs
+        # waiting when the agent is ready (RUNS_PER_BATCH at most, gathered for a few
+        # milliseconds at most). Offsets are acknowledged after the whole batch.
+        async for events in stream.take_events(RUNS_PER_BATCH, within=RUNS_WITHIN):
+            records = [m for e in events for m in e.value]
+            messages = [message_input(m) for m in records]
             started = loop.time()
-            # Each chunk's articles are published while the next chunk runs; offsets
-            # are acknowledged after the whole run (when the stream asks for the next).
-            # Small chunks while runs are not full (spare capacity: latency first); a
-            # full run means a backlog, so one chunk per language (throughput first).
-            chunked = len(messages) < settings.batch_size
+            # Each chunk's articles are published while the next chunk runs. Small
+            # chunks when nothing else waits (spare capacity: latency first); with a
+            # backlog, one chunk per language (throughput first). A batch can be short
+            # under a backlog too (the tail of a fetch), so the backlog is read from the
+            # partitions' high watermarks, not guessed from the batch's length.
+            chunked = len(messages) < settings.batch_size and not any(
+                records_behind(app.consumer, e.value[-1]) for e in events
+            )
             parts = enrich_safely(enricher, messages, chunked=chunked)
             async for part in in_thread(executor, parts):
                 await publish(BatchResult.of(part), len(messages))
-            metrics.enrich_batch(run[0].topic, len(messages), loop.time() - started)
+            metrics.enrich_batch(records[0].topic, len(messages), loop.time() - started)
 
     async def publish(result: BatchResult, batch_size: int) -> None:
         enriched_at = now_rfc3339().encode()

@@ -327,3 +327,18 @@ def test_send_record_hands_the_encoded_record_to_faust_producer_and_logs_a_failu
         assert "broker gone" in failures[0].getMessage()
 
     asyncio.run(main())
+
+
+def test_records_behind_reads_the_backlog_from_the_high_watermark(tmp_path) -> None:
+    async def main() -> None:
+        app, _ = await _run_app(tmp_path, max_records=3)
+        consumer = app.consumer
+        tp = TP(RUNS, 0)
+        highwater: dict[TP, int | None] = {tp: 20}
+        consumer.highwater = highwater.get  # the log end offset as of the last fetch
+        assert faust_transport.records_behind(consumer, _record(tp, 14)) == 5  # 15–19
+        assert faust_transport.records_behind(consumer, _record(tp, 19)) == 0  # caught up
+        highwater[tp] = None  # no fetch yet: nothing known to be waiting
+        assert faust_transport.records_behind(consumer, _record(tp, 3)) == 0
+
+    asyncio.run(main())
