@@ -47,7 +47,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -96,6 +96,18 @@ def records_behind(consumer: faust_aiokafka.Consumer, message: Message) -> int:
     """
     highwater = consumer.highwater(message.tp)
     return max(0, highwater - message.offset - 1) if highwater is not None else 0
+
+
+def backlog(consumer: faust_aiokafka.Consumer, runs: Sequence[Sequence[Message]]) -> int:
+    """Records waiting to be processed: these runs' records plus those after them.
+
+    Per partition, what is behind counts once, after the partition's last run here.
+    """
+    behind: dict[TP, int] = {}
+    for run in runs:
+        last = run[-1]
+        behind[last.tp] = min(behind.get(last.tp, 1 << 62), records_behind(consumer, last))
+    return sum(len(run) for run in runs) + sum(behind.values())
 
 
 class RunSchema(faust.Schema):

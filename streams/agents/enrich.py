@@ -21,7 +21,7 @@ import faust
 
 from .. import metrics
 from ..config import Settings
-from ..faust_transport import RUNS_PER_BATCH, RUNS_WITHIN, records_behind, send_record
+from ..faust_transport import RUNS_PER_BATCH, RUNS_WITHIN, backlog, send_record
 from ..nlp.pipeline import BatchResult, Enricher, Part
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
 from ..timeutil import now_rfc3339
@@ -127,13 +127,13 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             messages = [message_input(m) for m in records]
             started = loop.time()
             # Each chunk's articles are published while the next chunk runs. Small
-            # chunks when nothing else waits (spare capacity: latency first); with a
-            # backlog, one chunk per language (throughput first). A batch can be short
-            # under a backlog too (the tail of a fetch), so the backlog is read from the
-            # partitions' high watermarks, not guessed from the batch's length.
-            chunked = len(messages) < settings.batch_size and not any(
-                records_behind(app.consumer, e.value[-1]) for e in events
-            )
+            # chunks while less than a batch waits (spare capacity: latency first);
+            # with a batch's worth or more, one chunk per language (throughput first).
+            # What waits is this batch plus what is behind it in the log (high
+            # watermarks): a batch can be short under a backlog (the tail of a fetch),
+            # and at moderate load a record or two is often behind, which is no backlog.
+            waiting = backlog(app.consumer, [e.value for e in events])
+            chunked = waiting < settings.batch_size
             parts = enrich_safely(enricher, messages, chunked=chunked)
             async for part in in_thread(executor, parts):
                 await publish(BatchResult.of(part), len(messages))

@@ -342,3 +342,22 @@ def test_records_behind_reads_the_backlog_from_the_high_watermark(tmp_path) -> N
         assert faust_transport.records_behind(consumer, _record(tp, 3)) == 0
 
     asyncio.run(main())
+
+
+def test_backlog_counts_the_runs_and_what_is_behind_each_partition_once(tmp_path) -> None:
+    async def main() -> None:
+        app, _ = await _run_app(tmp_path, max_records=3)
+        consumer = app.consumer
+        tp0, tp1 = TP(RUNS, 0), TP(RUNS, 1)
+        highwater: dict[TP, int | None] = {tp0: 30, tp1: 8}
+        consumer.highwater = highwater.get
+        first = [_record(tp0, o) for o in (10, 11, 12)]
+        second = [_record(tp0, o) for o in (13, 14)]  # 15–29 behind it
+        other = [_record(tp1, 7)]  # caught up
+        assert faust_transport.backlog(consumer, [first, second, other]) == 6 + 15
+        # Order within a batch does not matter: behind counts after the partition's last run.
+        assert faust_transport.backlog(consumer, [second, first]) == 5 + 15
+        highwater[tp0] = None
+        assert faust_transport.backlog(consumer, [first]) == 3
+
+    asyncio.run(main())
