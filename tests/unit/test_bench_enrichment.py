@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from bench.enrichment import records_per_article, rss_verdict
+from bench.enrichment import records_per_article, rss_verdict, throughput_rate
 
 OUT = "wirewatch_articles_out_total"
 
@@ -58,3 +58,18 @@ def test_rss_that_keeps_growing_with_articles_does_not_level_off() -> None:
     verdict = rss_verdict(_soak(rss))
     assert verdict["levels_off"] is False, verdict
     assert 6.0 < verdict["fitted_growth_second_half_pct"] < 10.0
+
+
+def test_throughput_is_timed_over_the_whole_run_when_the_workers_took_few_batches() -> None:
+    # 600 articles out in two batches of 300, each published in one piece: the 10–90 %
+    # window falls between them and would read ~2× the true rate.
+    arrivals = [50.0] * 300 + [100.0] * 300
+    rate, method = throughput_rate(arrivals, 600, [2])
+    assert method == "first send to last output" and rate == 6.0
+    # Many batches: outputs spread evenly, the steady window leaves out start and tail.
+    even = [1.0 + k * 0.1 for k in range(600)]
+    rate, method = throughput_rate(even, 600, [40])
+    assert method == "10-90%" and abs(rate - 10.0) < 0.1
+    # Two workers need 8 batches each; metrics unavailable means the whole run.
+    assert throughput_rate(even, 600, [40, 6])[1] == "first send to last output"
+    assert throughput_rate(even, 600, [None])[1] == "first send to last output"
