@@ -428,11 +428,11 @@ def throughput_rate(
 ) -> tuple[float, str]:
     """Articles per second of a throughput phase, and how it was taken.
 
-    Outputs come a batch at a time, so the 10–90 % window is only meaningful over many
-    batches (8 per worker). The batches are the workers' own count (``/metrics``), not a
-    guess from ``batch_size``: a batch is whatever runs were waiting, and under the bench's burst
-    that is hundreds of articles, where a 10–90 % window would cut through two batches
-    and flatter the rate. Otherwise: first send to last output.
+    Outputs come a batch at a time, so the 10–90 % window is only meaningful over
+    many batches (8 per worker). The batches are the workers' own count
+    (``/metrics``), not a guess from ``batch_size``: a batch is whatever runs were
+    waiting, under the bench's burst hundreds of articles, and a 10–90 % window would
+    cut between two batches and flatter the rate. Otherwise: first send to last output.
     """
     wall = arrivals[-1] if arrivals else float("nan")
     if arrivals and batches and all(b is not None and b >= 8 for b in batches):
