@@ -90,10 +90,8 @@ def create_passthrough_app(
     @app.agent(source, name="passthrough")
     async def passthrough(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(
-            faust_transport.RUNS_PER_BATCH, within=faust_transport.RUNS_WITHIN
-        ):
-            run = [m for e in events for m in e.value]
+        async for batch in faust_transport.take_runs(stream):
+            run = batch.records
             raw = [m.value for m in run]
             if use_executor:
                 values = await loop.run_in_executor(executor, decode_batch, raw)

@@ -21,7 +21,7 @@ import faust
 
 from .. import metrics
 from ..config import Settings
-from ..faust_transport import RUNS_PER_BATCH, RUNS_WITHIN, backlog, send_record
+from ..faust_transport import backlog, send_record, take_runs
 from ..nlp.pipeline import BatchResult, Enricher, Part
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
 from ..timeutil import now_rfc3339
@@ -120,10 +120,10 @@ def register(app: faust.App, topics, settings: Settings) -> None:
         log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))
         # Raw records arrive in runs (``faust_transport.run_topic``: what one fetch
         # returned from one partition, at most batch_size records); a batch is the runs
-        # waiting when the agent is ready (RUNS_PER_BATCH at most, gathered for a few
-        # milliseconds at most). Offsets are acknowledged after the whole batch.
-        async for events in stream.take_events(RUNS_PER_BATCH, within=RUNS_WITHIN):
-            records = [m for e in events for m in e.value]
+        # waiting when the agent is ready (``take_runs``: at most QUEUED_RUNS). Offsets
+        # are acknowledged after the whole batch.
+        async for batch in take_runs(stream):
+            records = batch.records
             messages = [message_input(m) for m in records]
             started = loop.time()
             # Each chunk's articles are published while the next chunk runs. Small
@@ -132,7 +132,7 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             # What waits is this batch plus what is behind it in the log (high
             # watermarks): a batch can be short under a backlog (the tail of a fetch),
             # and at moderate load a record or two is often behind, which is no backlog.
-            waiting = backlog(app.consumer, [e.value for e in events])
+            waiting = backlog(app.consumer, batch.runs)
             chunked = waiting < settings.batch_size
             parts = enrich_safely(enricher, messages, chunked=chunked)
             async for part in in_thread(executor, parts):

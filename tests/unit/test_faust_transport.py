@@ -296,6 +296,102 @@ def test_runs_the_stream_acknowledges_commit_each_of_their_records(tmp_path) -> 
     asyncio.run(main())
 
 
+async def _delivered(tmp_path, fetches: list[list[tuple[int, int]]], max_records: int = 3):
+    """An app whose run topic holds the runs of ``fetches`` ((partition, offset) each)."""
+    app, topic = await _run_app(tmp_path, max_records=max_records, iterator=True)
+    consumer = app.consumer
+    for partition in (0, 1):
+        consumer._committed_offset[TP(RUNS, partition)] = 10
+        consumer._read_offset[TP(RUNS, partition)] = 9
+    pending = list(fetches)
+    fetcher = Service()
+
+    async def getmany(timeout: float):
+        if len(pending) == 1:
+            fetcher._stopped.set()
+        for partition, offset in pending.pop(0):
+            tp = TP(RUNS, partition)
+            yield tp, _record(tp, offset, app.consumer_generation_id)
+
+    consumer.getmany = getmany
+    consumer.callback = app.topics.on_message
+    await consumer._drain_messages(fetcher)
+    return app, topic
+
+
+def test_take_runs_batches_what_waits_and_acknowledges_it_when_the_next_is_asked_for(
+    tmp_path,
+) -> None:
+    async def main() -> None:
+        fetch = [(0, 10), (0, 11), (0, 12), (0, 13), (1, 10), (1, 11)]
+        app, topic = await _delivered(tmp_path, [fetch, [(0, 14)]])
+        consumer = app.consumer
+        tp0, tp1 = TP(RUNS, 0), TP(RUNS, 1)
+        assert topic.queue.qsize() == 4  # 10–12 and 13 of TP0, 10–11 of TP1, 14 of TP0
+
+        batches = faust_transport.take_runs(app.stream(topic), queued=8)
+        seen: list[list[tuple[int, int]]] = []
+        first = await batches.__anext__()
+        seen.append([(m.partition, m.offset) for m in first.records])
+        assert [[m.offset for m in run] for run in first.runs][:1] == [[10, 11, 12]]
+        assert first.records == [m for run in first.runs for m in run]
+        # Nothing is acknowledged while the caller holds the batch.
+        assert consumer._new_offset(tp0) is None and consumer._new_offset(tp1) is None
+        while sum(map(len, seen)) < 7:
+            batch = await batches.__anext__()  # acknowledges the batch before it
+            seen.append([(m.partition, m.offset) for m in batch.records])
+        assert sorted(x for b in seen for x in b) == sorted([*fetch, (0, 14)])
+        assert [o for p, o in (x for b in seen for x in b) if p == 0] == [10, 11, 12, 13, 14]
+        assert consumer._new_offset(tp1) == 12  # every batch before the last one is done
+        assert consumer._new_offset(tp0) in (None, 14)  # offset 14 is still in hand
+        await batches.aclose()
+
+    asyncio.run(main())
+
+
+def test_take_runs_acknowledges_nothing_of_a_batch_whose_caller_fails(tmp_path) -> None:
+    async def main() -> None:
+        app, topic = await _delivered(tmp_path, [[(0, 10), (0, 11)]])
+        batches = faust_transport.take_runs(app.stream(topic))
+        batch = await batches.__anext__()
+        assert [m.offset for m in batch.records] == [10, 11]
+        with pytest.raises(RuntimeError):
+            await batches.athrow(RuntimeError("the agent failed"))
+        assert app.consumer._new_offset(TP(RUNS, 0)) is None  # re-read after a restart
+
+    asyncio.run(main())
+
+
+def test_take_runs_waits_for_the_first_run_with_no_timeout(tmp_path) -> None:
+    async def main() -> None:
+        app, topic = await _run_app(tmp_path, max_records=3, iterator=True)
+        batches = faust_transport.take_runs(app.stream(topic))
+        nxt = asyncio.ensure_future(batches.__anext__())
+        await asyncio.sleep(0.05)
+        assert not nxt.done()  # idle: no batch, however long
+        tp = TP(RUNS, 1)
+        run = faust_transport.RecordRun(tp, [_record(tp, 7, app.consumer_generation_id)])
+        await app.topics.on_message(run)
+        batch = await asyncio.wait_for(nxt, 1.0)
+        assert [m.offset for m in batch.records] == [7]
+        await batches.aclose()
+
+    asyncio.run(main())
+
+
+def test_take_runs_raises_what_the_stream_raised_after_the_runs_before_it(tmp_path) -> None:
+    async def main() -> None:
+        app, topic = await _delivered(tmp_path, [[(0, 10)]])
+        stream = app.stream(topic)
+        batches = faust_transport.take_runs(stream)
+        assert [m.offset for m in (await batches.__anext__()).records] == [10]
+        await topic.throw(ValueError("broken stream"))
+        with pytest.raises(ValueError, match="broken stream"):
+            await asyncio.wait_for(batches.__anext__(), 1.0)
+
+    asyncio.run(main())
+
+
 # -- send_record ---------------------------------------------------------------------
 def test_send_record_hands_the_encoded_record_to_faust_producer_and_logs_a_failure(
     tmp_path, caplog
