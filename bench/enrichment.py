@@ -5,8 +5,9 @@ Two groups of workers, each with its own app id and topic prefix:
 A. worker-1 alone, through three phases so its start-up is paid once:
    1. warm-up, then ``articles`` articles produced as fast as Kafka takes them; the
       rate at which enriched records come back is its capacity;
-   2. latency: articles paced at ``latency_load`` × that capacity; produce → enriched
-      and produce → alert, per article, on the bench's clock;
+   2. latency: articles paced at ``latency_load`` × that capacity, in characters per
+      second (``paced_rate``); produce → enriched and produce → alert, per article, on
+      the bench's clock;
    3. soak: ``soak_seconds`` (or ``soak_articles``) with a bounded backlog, RSS and
       CPU read from /proc every few seconds.
 B. two fresh workers started together on the same 2-partition layout: warm-up until
@@ -308,6 +309,7 @@ class WorkerBench:
         return {
             "workers": len(workers),
             "articles": n,
+            "mean_chars": _mean_chars(articles),
             "dead_lettered": sum(i in s.out.dead for i in ids),
             "articles_per_s": rate,
             "rate_method": method,
@@ -322,9 +324,13 @@ class WorkerBench:
 
     async def _latency(self, s: Session, capacity: float, phase: str, index: int) -> dict[str, Any]:
         """Paced load at a fraction of capacity; per-article latency to enriched and alert."""
-        rate = max(0.2, self.opts.latency_load * capacity)
-        n = max(8, int(rate * self.opts.latency_seconds))
+        load, seconds = self.opts.latency_load, self.opts.latency_seconds
+        capacity_chars = (self.result.throughput_1 or {}).get("mean_chars")
+        draft = self.corpus.articles(phase, index, max(8, int(load * capacity * seconds)))
+        rate = paced_rate(load, capacity, capacity_chars, _mean_chars(draft))
+        n = max(8, int(rate * seconds))
         articles = self.corpus.articles(phase, index, n)
+        rate = paced_rate(load, capacity, capacity_chars, _mean_chars(articles))  # these texts
         ids = [a["id"] for a in articles]
         bar = self._bar(n, f"latency at {rate:.1f} art/s")
         start = time.perf_counter()
@@ -349,6 +355,8 @@ class WorkerBench:
         return {
             "load_fraction": self.opts.latency_load,
             "capacity_articles_per_s": capacity,
+            "capacity_mean_chars": capacity_chars,
+            "mean_chars": _mean_chars(articles),
             "offered_articles_per_s": rate,
             "articles": n,
             "produce_to_enriched": percentiles(enriched),
@@ -421,6 +429,26 @@ class WorkerBench:
             "samples": [(round(t, 2), n, round(r, 1)) for t, n, r in samples],
             "arrivals_per_s": _per_second(self.soak_arrivals, start - self.t0),
         }
+
+
+def paced_rate(
+    load: float, capacity: float, capacity_chars: float | None, chars: float | None
+) -> float:
+    """Articles per second that are ``load`` × capacity in work, not in article count.
+
+    Capacity is measured on one draw of texts and the paced phase uses another; a draw
+    whose articles are longer on average needs proportionally fewer per second to be
+    the same load (NLP time is linear in characters: ``Limits.nlp_seconds``). Without
+    both means, the article rate alone. Never below 0.2 articles per second.
+    """
+    rate = load * capacity
+    if capacity_chars and chars:
+        rate *= capacity_chars / chars
+    return max(0.2, rate)
+
+
+def _mean_chars(articles: Sequence[dict[str, Any]]) -> float | None:
+    return statistics.fmean(len(a.get("text") or "") for a in articles) if articles else None
 
 
 def throughput_rate(

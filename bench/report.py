@@ -93,7 +93,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"**p99 {_fmt(pe.get('p99_ms'), 0)} ms**{_ok(pe.get('p99_ms'), 1000, False)}",
             "p99 ≤ 1 s",
             f"{_fmt(lat.get('offered_articles_per_s'), 1)} art/s offered, "
-            f"{_fmt(pe.get('count'))} articles",
+            f"{_fmt(pe.get('count'))} articles of {_fmt(lat.get('mean_chars'), 0)} characters "
+            f"on average (capacity run: {_fmt(lat.get('capacity_mean_chars'), 0)})",
         ),
         (
             "Latency produce → alert",

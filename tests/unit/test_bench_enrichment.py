@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
-from bench.enrichment import records_per_article, rss_verdict, throughput_rate
+import pytest
+
+from bench.enrichment import paced_rate, records_per_article, rss_verdict, throughput_rate
 
 OUT = "wirewatch_articles_out_total"
 
@@ -73,3 +75,12 @@ def test_throughput_is_timed_over_the_whole_run_when_the_workers_took_few_batche
     # Two workers need 8 batches each; metrics unavailable means the whole run.
     assert throughput_rate(even, 600, [40, 6])[1] == "first send to last output"
     assert throughput_rate(even, 600, [None])[1] == "first send to last output"
+
+
+def test_the_paced_rate_is_the_load_in_characters_not_in_articles() -> None:
+    # Capacity 6 art/s on articles of 2,000 characters: 6,000 characters/s at half load.
+    assert paced_rate(0.5, 6.0, 2000.0, 2000.0) == 3.0
+    assert paced_rate(0.5, 6.0, 2000.0, 2500.0) == pytest.approx(2.4)  # longer: fewer
+    assert paced_rate(0.5, 6.0, 2000.0, 1000.0) == 6.0
+    assert paced_rate(0.5, 6.0, None, 2500.0) == 3.0  # no measure of the capacity's texts
+    assert paced_rate(0.5, 0.1, 2000.0, 2000.0) == 0.2  # a floor for a stalled worker
