@@ -459,8 +459,9 @@ def throughput_rate(
     Outputs come a batch at a time, so the 10–90 % window is only meaningful over
     many batches (8 per worker). The batches are the workers' own count
     (``/metrics``), not a guess from ``batch_size``: a batch is whatever runs were
-    waiting, under the bench's burst hundreds of articles, and a 10–90 % window would
-    cut between two batches and flatter the rate. Otherwise: first send to last output.
+    waiting (up to ``QUEUED_RUNS`` full runs under the bench's burst; 300 articles
+    before ``take_runs``), and a 10–90 % window over a few batches would cut between
+    two of them and flatter the rate. Otherwise: first send to last output.
     """
     wall = arrivals[-1] if arrivals else float("nan")
     if arrivals and batches and all(b is not None and b >= 8 for b in batches):
@@ -476,11 +477,11 @@ def _batch_stats(
     def delta(name: str) -> float:
         return metric_total(after, name) - metric_total(before, name)
 
+    if not after:
+        return {"metrics": "unavailable"}
     count = delta("wirewatch_enrich_batch_size_count")
     articles = delta("wirewatch_enrich_batch_size_sum")
     busy = delta("wirewatch_enrich_batch_seconds_sum")
-    if not after:
-        return {"metrics": "unavailable"}
     return {
         "articles": int(articles),
         "batches": int(count),
