@@ -77,6 +77,7 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "producer_acks": -1,
         # One request carries many records: 16 KB batches (the default) hold three 5 KB
         # articles, and per-request overhead then dominates (see README Performance).
+        # They fill while the previous request is in flight, so no linger is needed.
         "producer_linger": settings.producer_linger_ms / 1000,
         "producer_max_batch_size": settings.producer_batch_bytes,
         "producer_max_request_size": settings.transport_max_bytes,

@@ -84,7 +84,10 @@ class Settings:
     batch_size: int = 32
     story_sweep_every: int = 50  # articles between sweeps of the story index (expiry)
     producer_batch_bytes: int = 1_048_576
-    producer_linger_ms: float = 10.0
+    # No linger: a lone record is sent at once (each hop to articles-enriched waited the
+    # full linger at moderate load); under load records batch up anyway while the
+    # previous request is in flight (aiokafka keeps one per broker).
+    producer_linger_ms: float = 0.0
     max_message_bytes: int = 4_000_000  # largest raw article accepted (else dead letter)
     # What Kafka itself carries (topics we create, the local broker, every client). Larger
     # than max_message_bytes so an oversize article still arrives, and its dead letter
