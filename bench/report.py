@@ -167,7 +167,8 @@ def _corpus_line(result: dict[str, Any]) -> str:
         f"{_fmt(corpus.get('bases'))} bases ({', '.join(corpus.get('base_origins', []))}), "
         f"{', '.join(f'{k} {v}' for k, v in langs.items())}; characters p10 {_fmt(ch.get('p10'))}"
         f" · p50 {_fmt(ch.get('p50'))} · p90 {_fmt(ch.get('p90'))} · max {_fmt(ch.get('max'))}; "
-        f"batch_size {result['config'].get('batch_size')}."
+        f"batch_size {result['config'].get('batch_size')}, "
+        f"matrices by {result['config'].get('nlp_matmul', 'blis')}."
     )
 
 

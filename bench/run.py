@@ -141,6 +141,7 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
             **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(opts).items()},
             "batch_size": settings.batch_size,
             "partitions": settings.partitions,
+            "nlp_matmul": settings.nlp_matmul,
             "producer_linger_ms": settings.producer_linger_ms,
             "cluster": "external" if not start_broker else "own broker (temporary)",
         },

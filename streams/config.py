@@ -55,6 +55,10 @@ class KafkaSecurity:
         return self.protocol.startswith("SASL")
 
 
+# Who multiplies the NLP models' matrices (streams.nlp.pipeline.build_nlp).
+NLP_MATMUL_BACKENDS = ("numpy", "blis")
+
+
 @dataclass(frozen=True)
 class Settings:
     # -- Kafka ---------------------------------------------------------------
@@ -100,6 +104,9 @@ class Settings:
     # Articles of a batch are published in chunks of about this much estimated NLP time,
     # cheapest first: a short article does not wait for a long one (see records.Limits).
     nlp_chunk_seconds: float = 0.25
+    # Who multiplies the NLP models' matrices: "numpy" (numpy's BLAS, one thread) or
+    # "blis" (thinc's default). Same annotations; the speed depends on the CPU (README).
+    nlp_matmul: str = "numpy"
     # Comma-separated ISO 639-1 codes the language identifier may answer; empty = built-in list.
     language_candidates: str = ""
     worker_datadir: Path | None = None  # default: <home>/worker/<app_id>
@@ -139,6 +146,12 @@ class Settings:
     alert_delivery_backoff: float = 0.5  # first wait between attempts; doubles each time
 
     # ------------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        if self.nlp_matmul not in NLP_MATMUL_BACKENDS:
+            raise ConfigError(
+                f"nlp_matmul must be one of {list(NLP_MATMUL_BACKENDS)}, not {self.nlp_matmul!r}"
+            )
+
     @property
     def bootstrap(self) -> str:
         """The bootstrap servers every client uses ("host:port,...")."""

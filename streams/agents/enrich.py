@@ -40,6 +40,7 @@ def build_enricher(settings: Settings) -> Enricher:
             settings.nlp_chunk_seconds,
         ),
         language_candidates=candidates,
+        matmul=settings.nlp_matmul,
     )
 
 
