@@ -104,10 +104,11 @@ def build_nlp(cfg: LanguageConfig, matmul: str = "numpy") -> Language:
     (thinc's NumpyOps), fixed when its layers are built: "numpy" hands them to numpy's
     BLAS (OpenBLAS in numpy's PyPI wheels), "blis" to the blis package, thinc's default.
     On this machine's AMD EPYC blis multiplied tok2vec's 500×288 by 288×288 matrices ~4×
-    slower than one OpenBLAS thread, and the pipelines ran 24–32 % slower, with identical
-    annotations over 250,000 tokens (README: Performance). With "numpy", numpy's BLAS is
-    limited to one thread in the whole process: a worker is one core (more partitions and
-    workers use more), and idle OpenBLAS threads spin on the core of the worker beside.
+    slower than one OpenBLAS thread, and the pipelines took 24–32 % less time with numpy,
+    with identical annotations over 250,000 tokens (README: Performance). With "numpy",
+    numpy's BLAS is limited to one thread in the whole process: a worker is one core
+    (more partitions and workers use more), and idle OpenBLAS threads spin on the core
+    of the worker beside.
     """
     import spacy
     from thinc.api import use_ops
