@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.helpers import create_ssl_context
 
 from streams.config import Settings
+from streams.partitioning import KeyPartitioner
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,11 @@ def aiokafka_kwargs(settings: Settings) -> dict[str, Any]:
 
 
 def product_producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
-    """A producer configured like the worker's (acks=all, same linger, batch and request size)."""
+    """A producer configured like the worker's (acks=all, same linger, batch and request
+    size, partitioner)."""
     kw = {
         "acks": "all",
+        "partitioner": KeyPartitioner(),
         "linger_ms": settings.producer_linger_ms,
         "max_batch_size": settings.producer_batch_bytes,
         "max_request_size": settings.transport_max_bytes,

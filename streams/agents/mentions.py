@@ -29,34 +29,23 @@ changelog after a crash (see README).
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from aiokafka.partitioner import murmur2
 
 from .. import codecs, metrics
 from ..config import Settings
 from ..faust_transport import send_record
+from ..partitioning import partition_for
 from ..tables import queries
 from ..tables.fanout import fan_out
 from ..tables.state import MentionState
 from ..tables.windows import HOUR_MS
 
 log = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def partition_for(key: str, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives a UTF-8 key (murmur2, as Java's).
-
-    Cached: aiokafka's murmur2 is pure Python, and the same actor ids come back in
-    every article.
-    """
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
 @dataclass
