@@ -12,7 +12,7 @@ from typing import Any
 
 import faust
 
-from . import codecs, faust_transport, topics
+from . import codecs, faust_transport, metrics, topics
 from .config import ConfigError, Settings, load_settings
 from .kafka_clients import faust_credentials
 from .partitioning import KeyPartitioner
@@ -162,6 +162,7 @@ def run_worker(app: faust.App, loglevel: str, event_loop: str) -> None:
     from faust.worker import Worker
 
     use_event_loop(event_loop)
+    metrics.watch_gc()
     worker = Worker(app, loglevel=loglevel, quiet=True)
     worker.spinner = None
     worker.execute_from_commandline()

@@ -11,6 +11,7 @@ derived record is handed to the producer.
 
 from __future__ import annotations
 
+import gc
 import time
 
 from prometheus_client import (
@@ -117,6 +118,40 @@ SSE_CLIENTS = Gauge(
     "Open Server-Sent Events connections on this worker.",
     registry=REGISTRY,
 )
+GC_PAUSE_SECONDS = Histogram(
+    "wirewatch_gc_pause_seconds",
+    "Garbage collections of this process, by generation: each holds the GIL, so the"
+    " NLP thread and the event loop both wait for it.",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+    registry=REGISTRY,
+)
+GC_FROZEN_OBJECTS = Gauge(
+    "wirewatch_gc_frozen_objects",
+    "Objects kept out of garbage collection since the models were loaded (gc.freeze).",
+    registry=REGISTRY,
+)
+
+
+class _GCTimer:
+    """A ``gc.callbacks`` entry timing each collection (the GIL serialises them)."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            GC_PAUSE_SECONDS.labels(generation=str(info["generation"])).observe(
+                time.perf_counter() - self.started
+            )
+
+
+def watch_gc() -> None:
+    """Time this process's garbage collections into ``GC_PAUSE_SECONDS`` (once)."""
+    if not any(isinstance(cb, _GCTimer) for cb in gc.callbacks):
+        gc.callbacks.append(_GCTimer())
 
 
 def exposition() -> tuple[bytes, str]:

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -217,3 +218,14 @@ def collect(
     finally:
         cons.close()
     raise AssertionError(f"timed out after {timeout}s on {topic_base}; got {len(records)} records")
+
+
+def metric_value(port: int, series: str) -> float:
+    """The value of the first ``/metrics`` sample whose series starts with ``series``
+    (a name, or a name with the start of its labels: ``name{generation="2"``); 0 if none."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+        for line in resp.read().decode().splitlines():
+            name = line.split(" ", 1)[0]
+            if name == series or name.startswith(series if "{" in series else series + "{"):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0

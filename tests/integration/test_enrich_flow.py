@@ -15,7 +15,7 @@ from streams.records import derive_article_id
 from streams.schemas import validator
 from streams.topics import ensure_topics
 
-from .conftest import WorkerProcess, collect, produce, settings_env
+from .conftest import WorkerProcess, collect, metric_value, produce, settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +97,17 @@ def test_bad_messages_are_dead_lettered_and_the_next_article_still_flows(worker)
     enriched = collect(worker.settings, "articles-enriched", lambda rs: good_id in _by_id(rs))
     assert _by_id(enriched)[good_id]["language"] == "fr"
     assert worker.alive
+
+
+def test_the_loaded_models_are_kept_out_of_garbage_collection(worker) -> None:
+    """Once the models are loaded the worker freezes its heap, and times its collections."""
+    art = f"gc-{uuid.uuid4().hex[:8]}"
+    body = {"id": art, "text": "Le ministre a rencontré son homologue à Paris.", "source": "t"}
+    produce(worker.settings, "raw-articles", [orjson.dumps(body)], keys=[art.encode()])
+    collect(worker.settings, "articles-enriched", lambda rs: art in _by_id(rs))
+    # Two loaded French and English pipelines: hundreds of thousands of objects.
+    assert metric_value(worker.web_port, "wirewatch_gc_frozen_objects") > 200_000
+    assert metric_value(worker.web_port, 'wirewatch_gc_pause_seconds_count{generation="0"') > 0
 
 
 def _without_story(record: dict) -> dict:

@@ -31,7 +31,7 @@ from streams.tables.synthetic import COUNTRIES, Published, articles
 from streams.tables.windows import DAY_MS, HOUR_MS
 from streams.topics import ensure_topics
 
-from .conftest import WorkerProcess
+from .conftest import WorkerProcess, metric_value
 
 pytestmark = pytest.mark.integration
 
@@ -168,14 +168,6 @@ def check_api_windows(port: int, expected: dict) -> int:
                 assert got == want, f"country {country} {size} {start}: " + diff(got, want)
                 checks += 1
     return checks
-
-
-def metric_value(port: int, name: str) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        for line in resp.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 # ------------------------------------------------------------------------ fixtures
