@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from streams import broker
 from streams.config import Settings, load_settings
@@ -220,12 +221,27 @@ def collect(
     raise AssertionError(f"timed out after {timeout}s on {topic_base}; got {len(records)} records")
 
 
+def metrics_text(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+        return resp.read().decode()
+
+
 def metric_value(port: int, series: str) -> float:
     """The value of the first ``/metrics`` sample whose series starts with ``series``
     (a name, or a name with the start of its labels: ``name{generation="2"``); 0 if none."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        for line in resp.read().decode().splitlines():
-            name = line.split(" ", 1)[0]
-            if name == series or name.startswith(series if "{" in series else series + "{"):
-                return float(line.rsplit(" ", 1)[1])
+    for line in metrics_text(port).splitlines():
+        name = line.split(" ", 1)[0]
+        if name == series or name.startswith(series if "{" in series else series + "{"):
+            return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def metric_samples(port: int, name: str) -> list[tuple[dict[str, str], float]]:
+    """Every ``/metrics`` sample named ``name``, as (labels, value), parsed by
+    prometheus_client's exposition parser."""
+    return [
+        (dict(sample.labels), sample.value)
+        for family in text_string_to_metric_families(metrics_text(port))
+        for sample in family.samples
+        if sample.name == name
+    ]

@@ -4,6 +4,7 @@ from tests.kafka_fixtures import (  # noqa: F401 (re-exported for the test modul
     WorkerProcess,
     collect,
     free_port,
+    metric_samples,
     metric_value,
     produce,
     settings_env,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import urllib.request
 import uuid
 
 import orjson
@@ -23,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import collect, produce
+from .conftest import collect, metric_samples, produce
 
 pytestmark = pytest.mark.integration
 
@@ -224,16 +223,6 @@ def test_ten_megabyte_bodies_are_rejected_whole_not_truncated(worker):
     assert worker.alive
 
 
-def _metric(worker, name: str) -> dict[str, float]:
-    body = urllib.request.urlopen(f"http://127.0.0.1:{worker.web_port}/metrics", timeout=10)
-    out: dict[str, float] = {}
-    for line in body.read().decode().splitlines():
-        if line.startswith(name + "{"):
-            labels, value = line.rsplit(" ", 1)
-            out[labels] = float(value)
-    return out
-
-
 def test_dead_letters_are_counted_by_reason(worker):
     produce(worker.settings, "raw-articles", [b"[1]", b"{broken"], keys=[b"metric-a", b"metric-b"])
     collect(
@@ -243,7 +232,8 @@ def test_dead_letters_are_counted_by_reason(worker):
             {"metric-a", "metric-b"} <= {(r["value"].get("source") or {}).get("key") for r in rs}
         ),
     )
-    counts = _metric(worker, "wirewatch_dead_letters_total")
-    by_reason = {labels.split('reason="')[1].split('"')[0]: v for labels, v in counts.items()}
+    by_reason: dict[str, float] = {}
+    for labels, value in metric_samples(worker.web_port, "wirewatch_dead_letters_total"):
+        by_reason[labels["reason"]] = by_reason.get(labels["reason"], 0) + value
     assert by_reason.get("not_an_object", 0) >= 1
     assert by_reason.get("invalid_json", 0) >= 1
