@@ -99,16 +99,19 @@ def records_behind(consumer: faust_aiokafka.Consumer, message: Message) -> int:
     return max(0, highwater - message.offset - 1) if highwater is not None else 0
 
 
-def backlog(consumer: faust_aiokafka.Consumer, runs: Sequence[Sequence[Message]]) -> int:
-    """Records waiting to be processed: these runs' records plus those after them.
-
-    Per partition, what is behind counts once, after the partition's last run here.
-    """
-    behind: dict[TP, int] = {}
+def behind(consumer: faust_aiokafka.Consumer, runs: Sequence[Sequence[Message]]) -> int:
+    """Records in the log after these runs, per partition counted once (after the
+    partition's last run here): 0 once the worker has caught up with them."""
+    after: dict[TP, int] = {}
     for run in runs:
         last = run[-1]
-        behind[last.tp] = min(behind.get(last.tp, 1 << 62), records_behind(consumer, last))
-    return sum(len(run) for run in runs) + sum(behind.values())
+        after[last.tp] = min(after.get(last.tp, 1 << 62), records_behind(consumer, last))
+    return sum(after.values())
+
+
+def backlog(consumer: faust_aiokafka.Consumer, runs: Sequence[Sequence[Message]]) -> int:
+    """Records waiting to be processed: these runs' records plus those after them."""
+    return sum(len(run) for run in runs) + behind(consumer, runs)
 
 
 class RunSchema(faust.Schema):

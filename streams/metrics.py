@@ -131,6 +131,17 @@ GC_FROZEN_OBJECTS = Gauge(
     "Objects kept out of garbage collection since the models were loaded (gc.freeze).",
     registry=REGISTRY,
 )
+HEAP_TRIM_SECONDS = Histogram(
+    "wirewatch_heap_trim_seconds",
+    "Returns of free heap memory to the OS (malloc_trim), one after each backlog.",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+    registry=REGISTRY,
+)
+HEAP_RELEASED_BYTES = Counter(
+    "wirewatch_heap_released_bytes",
+    "Resident memory those returns gave back to the OS.",
+    registry=REGISTRY,
+)
 
 
 class _GCTimer:
@@ -165,6 +176,12 @@ def enrich_batch(topic: str, consumed: int, seconds: float) -> None:
     ARTICLES_IN.labels(topic=topic).inc(consumed)
     ENRICH_BATCH_SIZE.observe(consumed)
     ENRICH_BATCH_SECONDS.observe(seconds)
+
+
+def heap_released(seconds: float, released_bytes: int | None) -> None:
+    HEAP_TRIM_SECONDS.observe(seconds)
+    if released_bytes:
+        HEAP_RELEASED_BYTES.inc(released_bytes)
 
 
 def dead_letter(reason: str, topic: str) -> None:

@@ -13,16 +13,15 @@ by article id and deterministic, so a re-delivery writes the same record again).
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import faust
 
-from .. import metrics
+from .. import heap, metrics
 from ..config import Settings
-from ..faust_transport import backlog, send_record, take_runs
+from ..faust_transport import backlog, behind, send_record, take_runs
 from ..nlp.pipeline import BatchResult, Enricher, Part
 from ..records import Limits, Rejection, SourceRef, dead_letter_key, dead_letter_record
 from ..timeutil import now_rfc3339
@@ -43,22 +42,6 @@ def build_enricher(settings: Settings) -> Enricher:
         language_candidates=candidates,
         matmul=settings.nlp_matmul,
     )
-
-
-def freeze_startup_heap() -> int:
-    """Move every object alive now out of the garbage collector's reach; return how many.
-
-    Called once the models are loaded: ~870,000 long-lived objects (models,
-    gazetteers, actor and event dictionaries) that every full collection would
-    otherwise walk again. A full collection then took ~0.28 s, every ~20 s under
-    load, with the GIL held — the NLP thread and the event loop both stood still;
-    after the freeze it takes ~0.03–0.05 s (README: Performance). Garbage is
-    collected first, so none of it is kept for good. Frozen objects are still
-    freed by reference counting when the last reference goes.
-    """
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()
 
 
 def message_input(message: faust.types.Message) -> tuple[bytes | None, SourceRef]:
@@ -135,10 +118,11 @@ def register(app: faust.App, topics, settings: Settings) -> None:
     async def enrich(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
         enricher = await loop.run_in_executor(executor, build_enricher, settings)
-        frozen = await loop.run_in_executor(executor, freeze_startup_heap)
+        frozen = await loop.run_in_executor(executor, heap.freeze_startup_heap)
         metrics.GC_FROZEN_OBJECTS.set(frozen)
         log.info("%d objects of the loaded models kept out of garbage collection", frozen)
         log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))
+        trim = heap.TrimAfterBacklog()
         # Raw records arrive in runs (``faust_transport.run_topic``: what one fetch
         # returned from one partition, at most batch_size records); a batch is the runs
         # waiting when the agent is ready (``take_runs``: at most QUEUED_RUNS). Offsets
@@ -159,6 +143,20 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             async for part in in_thread(executor, parts):
                 await publish(BatchResult.of(part), len(messages))
             metrics.enrich_batch(records[0].topic, len(messages), loop.time() - started)
+            caught_up = behind(app.consumer, batch.runs) == 0
+            if trim.after_batch(backlog=not chunked, caught_up=caught_up):
+                await release_heap(loop)
+
+    async def release_heap(loop: asyncio.AbstractEventLoop) -> None:
+        """In the NLP thread, which is idle now; the call itself runs without the GIL."""
+        release = await loop.run_in_executor(executor, heap.release_free_heap)
+        if release is not None:
+            metrics.heap_released(release.seconds, release.released_bytes)
+            log.info(
+                "backlog worked off: %s MB of free heap returned to the OS in %.1f ms",
+                "?" if release.released_bytes is None else release.released_bytes >> 20,
+                release.seconds * 1000,
+            )
 
     async def publish(result: BatchResult, batch_size: int) -> None:
         enriched_at = now_rfc3339().encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -108,6 +109,30 @@ def test_the_loaded_models_are_kept_out_of_garbage_collection(worker) -> None:
     # Two loaded French and English pipelines: hundreds of thousands of objects.
     assert metric_value(worker.web_port, "wirewatch_gc_frozen_objects") > 200_000
     assert metric_value(worker.web_port, 'wirewatch_gc_pause_seconds_count{generation="0"') > 0
+
+
+def test_a_worked_off_backlog_gives_its_free_heap_back(worker) -> None:
+    """A burst larger than a batch, once enriched, is followed by one malloc_trim."""
+    series = "wirewatch_heap_trim_seconds_count"
+    before = metric_value(worker.web_port, series)
+    tag = uuid.uuid4().hex[:8]
+    ids = [f"trim-{tag}-{n}" for n in range(3 * worker.settings.batch_size)]
+    bodies = [
+        {"id": i, "text": f"Le ministre {n} a rencontré son homologue à Paris.", "source": "t"}
+        for n, i in enumerate(ids)
+    ]
+    produce(
+        worker.settings,
+        "raw-articles",
+        [orjson.dumps(b) for b in bodies],
+        keys=[i.encode() for i in ids],
+    )
+    collect(worker.settings, "articles-enriched", lambda rs: set(ids) <= set(_by_id(rs)))
+    deadline = time.monotonic() + 30
+    while metric_value(worker.web_port, series) <= before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert metric_value(worker.web_port, series) >= before + 1
+    assert worker.alive
 
 
 def _without_story(record: dict) -> dict:

@@ -453,6 +453,9 @@ def test_backlog_counts_the_runs_and_what_is_behind_each_partition_once(tmp_path
         assert faust_transport.backlog(consumer, [first, second, other]) == 6 + 15
         # Order within a batch does not matter: behind counts after the partition's last run.
         assert faust_transport.backlog(consumer, [second, first]) == 5 + 15
+        assert faust_transport.behind(consumer, [first, second, other]) == 15
+        highwater[tp0] = 15  # the fetcher has seen nothing after offset 14: caught up
+        assert faust_transport.behind(consumer, [first, second, other]) == 0
         highwater[tp0] = None
         assert faust_transport.backlog(consumer, [first]) == 3
 

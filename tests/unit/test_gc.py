@@ -6,7 +6,7 @@ import gc
 import weakref
 
 from streams import metrics
-from streams.agents.enrich import freeze_startup_heap
+from streams.heap import freeze_startup_heap
 
 
 class _Node:
