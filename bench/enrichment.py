@@ -352,6 +352,14 @@ class WorkerBench:
                 t_sent, trigger = max(sent)
                 if phase_of(trigger) == phase:
                     alert_lat.append(alert.at - t_sent)
+        to_stage, hop = [], []
+        for i in ids:
+            staged = s.out.staged_wall.get(i)
+            if staged is not None and i in s.out.enriched_wall:
+                to_stage.append(staged - s.sent_wall[i])
+                hop.append(s.out.enriched_wall[i] - staged)
+        by_id = {a["id"]: a for a in articles}
+        slowest = sorted(ids, key=lambda i: s.out.enriched.get(i, 0.0) - s.sent[i])[-8:]
         return {
             "load_fraction": self.opts.latency_load,
             "capacity_articles_per_s": capacity,
@@ -360,6 +368,19 @@ class WorkerBench:
             "offered_articles_per_s": rate,
             "articles": n,
             "produce_to_enriched": percentiles(enriched),
+            # The split at the enrich stage (wall clocks of one machine, ms resolution):
+            # produce → handed on by the enrich agent, then the story agent's hop.
+            "produce_to_stage": percentiles(to_stage),
+            "stage_to_enriched": percentiles(hop),
+            "slowest": [
+                {
+                    "ms": round((s.out.enriched[i] - s.sent[i]) * 1000),
+                    "chars": len(by_id[i].get("text") or ""),
+                    "sent_at_s": round(s.sent[i] - start, 1),
+                }
+                for i in reversed(slowest)
+                if i in s.out.enriched
+            ],
             "produce_to_alert": percentiles(alert_lat),
             "alerts_seen_in_run": len(s.out.alerts),
             "cdf_enriched_s": sorted(round(x, 4) for x in enriched),

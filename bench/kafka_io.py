@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -82,6 +83,10 @@ class Outputs:
     """What came back, with arrival times (perf_counter seconds)."""
 
     enriched: dict[str, float] = field(default_factory=dict)
+    # Wall clock, for the split at the enrich stage: when the record arrived here, and
+    # when the enrich agent handed it on (its ``wirewatch-enriched-at`` header).
+    enriched_wall: dict[str, float] = field(default_factory=dict)
+    staged_wall: dict[str, float] = field(default_factory=dict)
     dead: dict[str, float] = field(default_factory=dict)
     alerts: list[AlertSeen] = field(default_factory=list)
     done_by_phase: Counter[str] = field(default_factory=Counter)
@@ -95,6 +100,7 @@ class Session:
         self.settings = settings
         self.raw_topic = settings.topic("raw-articles")
         self.sent: dict[str, float] = {}
+        self.sent_wall: dict[str, float] = {}
         self.out = Outputs()
         self.progress = asyncio.Event()
         # Phases too long to remember per article (the soak): counted, not stored.
@@ -142,6 +148,7 @@ class Session:
         key = article["id"].encode()
         if phase_of(article["id"]) not in self.count_only_phases:
             self.sent[article["id"]] = time.perf_counter()
+            self.sent_wall[article["id"]] = time.time()
         await self._producer.send(self.raw_topic, value=value, key=key)
 
     async def flush(self) -> None:
@@ -155,15 +162,15 @@ class Session:
         assert self._consumer is not None
         while True:
             batches = await self._consumer.getmany(timeout_ms=200)
-            now = time.perf_counter()
+            now, wall = time.perf_counter(), time.time()
             for tp, messages in batches.items():
                 kind = self._names[tp.topic]
                 for msg in messages:
-                    self._record(kind, msg, now)
+                    self._record(kind, msg, now, wall)
             if batches:
                 self.progress.set()
 
-    def _record(self, kind: str, msg: Any, now: float) -> None:
+    def _record(self, kind: str, msg: Any, now: float, wall: float) -> None:
         out = self.out
         if kind == "enriched":
             article_id = (msg.key or b"").decode()
@@ -177,6 +184,9 @@ class Session:
                 out.duplicates += 1
                 return
             out.enriched[article_id] = now
+            out.enriched_wall[article_id] = wall
+            if (staged := _staged_at(msg.headers)) is not None:
+                out.staged_wall[article_id] = staged
             out.done_by_phase[phase] += 1
         elif kind == "dead":
             value = orjson.loads(msg.value)
@@ -221,6 +231,17 @@ class Session:
                     f"{len(pending)} of {len(ids)} articles did not come out within "
                     f"{idle_timeout:.0f}s of the last output"
                 )
+
+
+def _staged_at(headers: Any) -> float | None:
+    """The enrich agent's ``wirewatch-enriched-at`` header, as epoch seconds."""
+    for name, value in headers or ():
+        if name == "wirewatch-enriched-at":
+            try:
+                return datetime.fromisoformat(value.decode()).timestamp()
+            except (ValueError, UnicodeDecodeError):
+                return None
+    return None
 
 
 async def end_offsets_total(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> int:

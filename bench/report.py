@@ -94,7 +94,11 @@ def markdown(result: dict[str, Any]) -> str:
             "p99 ≤ 1 s",
             f"{_fmt(lat.get('offered_articles_per_s'), 1)} art/s offered, "
             f"{_fmt(pe.get('count'))} articles of {_fmt(lat.get('mean_chars'), 0)} characters "
-            f"on average (capacity run: {_fmt(lat.get('capacity_mean_chars'), 0)})",
+            f"on average (capacity run: {_fmt(lat.get('capacity_mean_chars'), 0)}); "
+            f"p99 to the enrich stage's output "
+            f"{_fmt((lat.get('produce_to_stage') or {}).get('p99_ms'), 0)} ms, story hop "
+            f"{_fmt((lat.get('stage_to_enriched') or {}).get('p99_ms'), 0)} ms; slowest: "
+            + ", ".join(f"{x['ms']:,} ms ({x['chars']:,} chars)" for x in _slowest(lat)),
         ),
         (
             "Latency produce → alert",
@@ -151,6 +155,10 @@ def _busy(workers: dict[str, Any]) -> float | None:
 
 def _per_article(workers: dict[str, Any], topic: str) -> float | None:
     return (_worker_1(workers).get("records_out_per_article") or {}).get(topic)
+
+
+def _slowest(lat: dict[str, Any]) -> list[dict[str, Any]]:
+    return (lat.get("slowest") or [])[:3]
 
 
 def _bare(ceiling: dict[str, Any], when: str) -> float | None:

@@ -51,8 +51,18 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
     per_article = result["workers"]["throughput_1"]["per_worker"]["worker-1"]
     assert abs(per_article["records_out_per_article"]["articles-enriched"] - 1.0) < 0.2, per_article
 
+    # The latency phase splits each article's time at the enrich stage.
+    latency = result["workers"]["latency"]
+    assert latency["produce_to_stage"]["count"] == latency["produce_to_enriched"]["count"]
+    assert latency["produce_to_stage"]["p50_ms"] <= latency["produce_to_enriched"]["p99_ms"]
+    assert latency["stage_to_enriched"]["count"] == latency["produce_to_enriched"]["count"]
+    slowest = latency["slowest"]
+    assert slowest and slowest[0]["ms"] == max(s["ms"] for s in slowest)
+    assert all(s["chars"] > 0 for s in slowest)
+
     table = (out / "results.md").read_text()
     assert "Enrichment efficiency" in table and "Soak" in table
+    assert "story hop" in table and "slowest: " in table
     try:
         import matplotlib  # noqa: F401
     except ImportError:
