@@ -7,6 +7,10 @@ two) — so whichever worker a browser is connected to sees every alert,
 statement and count update, and ``/api/alerts/recent`` and
 ``/api/statements/recent`` need no routing. Nothing here is state to recover:
 the topics are the state.
+
+actor-mentions is read only while a browser is subscribed: its records only feed
+the ``counts`` events, and there are 50–90 of them per article, parsed on the
+event loop of every worker (each reads all partitions).
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ class LiveFeed:
         self.pending_latency: OrderedDict[str, int] = OrderedDict()  # article → alert timestamp
         self.clients: set[asyncio.Queue[bytes | None]] = set()
         self.pending_counts: dict[bytes, bytes] = {}
+        self.reading_counts = False  # actor-mentions partitions fetched (not paused)
         self.ready = False
         self.topics = {
             "alerts": settings.topic("alerts"),
@@ -264,10 +269,13 @@ class LiveFeed:
                     consumer.seek(tp, ends[tp])
                 else:
                     consumer.seek(tp, max(begins[tp], ends[tp] - self.settings.live_backfill))
+            self.reading_counts = True
+            mentions = [tp for tp in tps if tp.topic == self.topics["mentions"]]
             self.ready = True
             log.info("live feed reading %s", ", ".join(self.topics.values()))
             last_flush = time.monotonic()
             while True:
+                await self.follow_watchers(consumer, mentions)
                 batch = await consumer.getmany(timeout_ms=250, max_records=1000)
                 for tp, messages in batch.items():
                     for message in messages:
@@ -284,6 +292,20 @@ class LiveFeed:
         finally:
             self.ready = False
             await consumer.stop()
+
+    async def follow_watchers(self, consumer: Any, mentions: list[Any]) -> None:
+        """Fetch actor-mentions while a browser is subscribed, from its end on; pause
+        those partitions when the last one leaves (checked before every fetch)."""
+        watching = bool(self.clients)
+        if watching == self.reading_counts:
+            return
+        if watching:
+            await consumer.seek_to_end(*mentions)
+            consumer.resume(*mentions)
+        else:
+            consumer.pause(*mentions)
+            self.pending_counts.clear()
+        self.reading_counts = watching
 
     async def run_forever(self) -> None:
         """``run``, restarted after errors (a broker restart); clients closed on stop."""
