@@ -65,7 +65,7 @@ def release_free_heap() -> Release | None:
     glibc keeps memory freed in the middle of its heaps: after a burst of 600 articles
     a worker stayed at ~990 MB with ~220 MB of it free inside malloc, and RSS only
     went back down when the allocator happened to free the top of a heap. A trim
-    returns those pages (``madvise``) in ~8 ms. ctypes releases the GIL for the
+    returns those pages (``madvise``) in 8–21 ms. ctypes releases the GIL for the
     call. Returns None where the C library has no ``malloc_trim``.
     """
     if _MALLOC_TRIM is None:
