@@ -30,7 +30,7 @@ import re
 import statistics
 import time
 from array import array
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +60,9 @@ class WorkerOptions:
     warmup: int = 32
     latency_seconds: float = 30.0
     latency_load: float = 0.5
+    # Most seconds to wait for worker-1 to fall idle between the throughput and latency
+    # phases (``settle``).
+    settle_limit_s: float = 60.0
     soak_seconds: float = 120.0
     soak_articles: int | None = None
     rss_interval: float = 2.0
@@ -250,7 +253,9 @@ class WorkerBench:
                 "throughput 1 worker", self._throughput(s, [w1], "tp1", 1)
             )
             capacity = self.result.throughput_1["articles_per_s"]
+            settled = await step("settle", settle(w1, self.opts.settle_limit_s))
             self.result.latency = await step("latency", self._latency(s, capacity, "lat", 2))
+            self.result.latency["settled"] = settled
             self.result.soak = await step("soak", self._soak(s, w1, "soak", 3))
         await step("stop worker-1", asyncio.to_thread(w1.stop))
         self.workers.remove(w1)
@@ -450,6 +455,40 @@ class WorkerBench:
             "samples": [(round(t, 2), n, round(r, 1)) for t, n, r in samples],
             "arrivals_per_s": _per_second(self.soak_arrivals, start - self.t0),
         }
+
+
+async def settle(
+    worker: Worker,
+    limit_s: float,
+    *,
+    window_s: float = 2.0,
+    idle_cores: float = 0.1,
+    cpu: Callable[[int], float | None] = cpu_seconds,
+) -> dict[str, Any]:
+    """Wait until ``worker`` uses under ``idle_cores`` of a core over ``window_s``.
+
+    The throughput phase ends when its last enriched record is seen, but the worker
+    then still counts, clusters and matches alerts for up to 600 articles. A paced
+    phase started at once measures that tail too (the first seconds' articles queue
+    behind it), not the latency at the load it offers. Gives up after ``limit_s``,
+    and says so: ``idle`` is False then.
+    """
+    started = time.perf_counter()
+    used = math.inf
+    while True:
+        before = cpu(worker.pid)
+        await asyncio.sleep(window_s)
+        after = cpu(worker.pid)
+        worker.check_alive()
+        if before is not None and after is not None:
+            used = (after - before) / window_s
+        waited = time.perf_counter() - started
+        if used < idle_cores or waited >= limit_s:
+            return {
+                "seconds": round(waited, 1),
+                "cpu_cores": None if used == math.inf else round(used, 3),
+                "idle": used < idle_cores,
+            }
 
 
 def paced_rate(

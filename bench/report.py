@@ -92,7 +92,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"p50 {_fmt(pe.get('p50_ms'), 0)} · p95 {_fmt(pe.get('p95_ms'), 0)} · "
             f"**p99 {_fmt(pe.get('p99_ms'), 0)} ms**{_ok(pe.get('p99_ms'), 1000, False)}",
             "p99 ≤ 1 s",
-            f"{_fmt(lat.get('offered_articles_per_s'), 1)} art/s offered, "
+            f"{_settled(lat)}{_fmt(lat.get('offered_articles_per_s'), 1)} art/s offered, "
             f"{_fmt(pe.get('count'))} articles of {_fmt(lat.get('mean_chars'), 0)} characters "
             f"on average (capacity run: {_fmt(lat.get('capacity_mean_chars'), 0)}); "
             f"p99 to the enrich stage's output "
@@ -155,6 +155,18 @@ def _busy(workers: dict[str, Any]) -> float | None:
 
 def _per_article(workers: dict[str, Any], topic: str) -> float | None:
     return (_worker_1(workers).get("records_out_per_article") or {}).get(topic)
+
+
+def _settled(lat: dict[str, Any]) -> str:
+    """How long the phase waited for worker-1 to fall idle after the throughput phase."""
+    settled = lat.get("settled")
+    if not settled:
+        return ""
+    state = "idle" if settled.get("idle") else "not idle"
+    return (
+        f"after {_fmt(settled.get('seconds'), 1)} s of settling ({state}: "
+        f"{_fmt(settled.get('cpu_cores'), 2)} of a core); "
+    )
 
 
 def _slowest(lat: dict[str, Any]) -> list[dict[str, Any]]:

@@ -70,6 +70,7 @@ class BenchOptions:
     message_bytes: int = 5000
     latency_seconds: float = 30.0
     latency_load: float = 0.5
+    settle_limit_s: float = 60.0  # most wait for worker-1 to fall idle before latency
     soak_seconds: float = 120.0
     soak_articles: int | None = None
     warmup: int = 32
@@ -89,6 +90,7 @@ class BenchOptions:
             articles=24,
             transport_messages=2000,
             latency_seconds=5.0,
+            settle_limit_s=10.0,
             soak_seconds=10.0,
             warmup=4,
             rss_interval=1.0,
@@ -206,6 +208,7 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
                 warmup=opts.warmup,
                 latency_seconds=opts.latency_seconds,
                 latency_load=opts.latency_load,
+                settle_limit_s=opts.settle_limit_s,
                 soak_seconds=opts.soak_seconds,
                 soak_articles=opts.soak_articles,
                 rss_interval=opts.rss_interval,

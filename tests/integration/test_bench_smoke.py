@@ -51,8 +51,12 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
     per_article = result["workers"]["throughput_1"]["per_worker"]["worker-1"]
     assert abs(per_article["records_out_per_article"]["articles-enriched"] - 1.0) < 0.2, per_article
 
-    # The latency phase splits each article's time at the enrich stage.
+    # The latency phase splits each article's time at the enrich stage, and starts once
+    # worker-1 fell idle after the throughput phase (or says it gave up).
     latency = result["workers"]["latency"]
+    settled = latency["settled"]
+    assert settled["seconds"] >= 2.0 and settled["cpu_cores"] is not None
+    assert settled["idle"] == (settled["cpu_cores"] < 0.1)
     assert latency["produce_to_stage"]["count"] == latency["produce_to_enriched"]["count"]
     assert latency["produce_to_stage"]["p50_ms"] <= latency["produce_to_enriched"]["p99_ms"]
     assert latency["stage_to_enriched"]["count"] == latency["produce_to_enriched"]["count"]
@@ -62,7 +66,7 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
 
     table = (out / "results.md").read_text()
     assert "Enrichment efficiency" in table and "Soak" in table
-    assert "story hop" in table and "slowest: " in table
+    assert "story hop" in table and "slowest: " in table and "of settling (" in table
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Iterator
 
 import pytest
 
-from bench.enrichment import paced_rate, records_per_article, rss_verdict, throughput_rate
+from bench.enrichment import (
+    paced_rate,
+    records_per_article,
+    rss_verdict,
+    settle,
+    throughput_rate,
+)
+from bench.procs import BenchError
 
 OUT = "wirewatch_articles_out_total"
 
@@ -84,3 +93,56 @@ def test_the_paced_rate_is_the_load_in_characters_not_in_articles() -> None:
     assert paced_rate(0.5, 6.0, 2000.0, 1000.0) == 6.0
     assert paced_rate(0.5, 6.0, None, 2500.0) == 3.0  # no measure of the capacity's texts
     assert paced_rate(0.5, 0.1, 2000.0, 2000.0) == 0.2  # a floor for a stalled worker
+
+
+class _Worker:
+    """What ``settle`` reads of a worker: its pid and whether it is still alive."""
+
+    pid = 4242
+
+    def __init__(self, exited_after: int | None = None) -> None:
+        self.checks = 0
+        self.exited_after = exited_after
+
+    def check_alive(self) -> None:
+        self.checks += 1
+        if self.exited_after is not None and self.checks > self.exited_after:
+            raise BenchError("worker-1 exited with code 1")
+
+
+def _cpu_clock(per_window: list[float]) -> Iterator[float]:
+    """Cumulative CPU seconds read twice per window: busy ``per_window[k]`` in window k."""
+    total = 0.0
+    for used in per_window:
+        yield total
+        total += used
+        yield total
+
+
+def test_settling_waits_until_the_worker_falls_idle() -> None:
+    window = 0.01
+    clock = _cpu_clock([w * window for w in (1.0, 0.8, 0.3, 0.05, 1.0)])
+    worker = _Worker()
+    out = asyncio.run(
+        settle(worker, 5.0, window_s=window, idle_cores=0.1, cpu=lambda pid: next(clock))
+    )
+    assert out["idle"] is True
+    assert out["cpu_cores"] == pytest.approx(0.05)
+    assert worker.checks == 4  # stopped at the first idle window, not after it
+
+
+def test_settling_gives_up_at_its_limit_and_says_the_worker_was_busy() -> None:
+    window = 0.01
+    clock = _cpu_clock([0.9 * window] * 1000)
+    out = asyncio.run(settle(_Worker(), 0.05, window_s=window, cpu=lambda pid: next(clock)))
+    assert out["idle"] is False
+    assert out["cpu_cores"] == pytest.approx(0.9)
+    assert 0.05 <= out["seconds"] < 1.0
+
+
+def test_settling_stops_when_the_worker_dies() -> None:
+    clock = _cpu_clock([0.01] * 1000)
+    with pytest.raises(BenchError):
+        asyncio.run(
+            settle(_Worker(exited_after=2), 5.0, window_s=0.01, cpu=lambda pid: next(clock))
+        )
