@@ -52,6 +52,7 @@ def nlp_for():
             model=base.model,
             pipes=tuple(pipes) if pipes is not None else base.pipes,
             components=tuple(components) if components is not None else base.components,
+            replace=base.replace,
         )
         key = (cfg.language, cfg.pipes, repr(cfg.components))
         if key not in _PIPELINES:
