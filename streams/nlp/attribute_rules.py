@@ -254,10 +254,6 @@ class IndexedAttributeRuler:
             out.setdefault(i, set()).add(rule)
         return out
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 1000) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
-
 
 @Language.factory("ww_attribute_ruler")
 def make_indexed_attribute_ruler(nlp: Language, name: str) -> IndexedAttributeRuler:
