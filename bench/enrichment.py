@@ -467,11 +467,12 @@ async def settle(
 ) -> dict[str, Any]:
     """Wait until ``worker`` uses under ``idle_cores`` of a core over ``window_s``.
 
-    The throughput phase ends when its last enriched record is seen, but the worker
-    then still counts, clusters and matches alerts for up to 600 articles. A paced
-    phase started at once measures that tail too (the first seconds' articles queue
-    behind it), not the latency at the load it offers. Gives up after ``limit_s``,
-    and says so: ``idle`` is False then.
+    The throughput phase ends when its last enriched record is seen, while the worker
+    may still count, cluster and match alerts for its articles; the paced phase must
+    measure the load it offers, not that tail. (On 27 November the worker was idle
+    after 6 s, and the phase's slow first seconds turned out to be its own draw: short
+    articles queued behind a long one.) Gives up after ``limit_s``, and says so:
+    ``idle`` is False then.
     """
     started = time.perf_counter()
     used = math.inf
