@@ -124,14 +124,17 @@ def build_nlp(cfg: LanguageConfig, matmul: str = "numpy") -> Language:
     missing = [p for p in (*cfg.pipes, *(p for p, _ in cfg.replace)) if p not in available]
     if missing:
         raise ValueError(f"model {cfg.model} has no pipe(s) {missing}")
+    excluded = [p for p, _ in cfg.replace if p not in cfg.pipes]
+    if excluded:
+        # Replacing a pipe the config leaves out would silently do nothing.
+        raise ValueError(f"replace names pipe(s) {excluded} that pipes= leaves out")
     if matmul == "numpy":
         single_threaded_blas()
     with use_ops("numpy", use_blis=matmul == "blis"):
         nlp = spacy.load(cfg.model, exclude=[p for p in available if p not in cfg.pipes])
     for pipe, factory in cfg.replace:
-        if pipe in nlp.pipe_names:
-            original = nlp.get_pipe(pipe)
-            nlp.replace_pipe(pipe, factory).take_over(original)
+        original = nlp.get_pipe(pipe)
+        nlp.replace_pipe(pipe, factory).take_over(original)
     for name, config in cfg.components:
         nlp.add_pipe(name, config=config)
     return nlp

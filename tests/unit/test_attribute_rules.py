@@ -7,6 +7,7 @@ both installed models' own rules over real article text, token by token.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -16,7 +17,7 @@ from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc
 
 from streams.nlp.attribute_rules import IndexedAttributeRuler
-from streams.nlp.pipeline import load_pipeline_configs
+from streams.nlp.pipeline import build_nlp, load_pipeline_configs
 
 REPO = Path(__file__).resolve().parents[2]
 FIELDS = ("pos_", "tag_", "dep_", "lemma_")
@@ -168,3 +169,10 @@ def test_the_models_own_rules_give_identical_annotations(lang: str) -> None:
         tokens += len(doc)
     assert tokens > 2000
     assert indexed.fallback_rules == 0  # both models' rules are all indexed
+
+
+def test_a_replacement_for_a_pipe_the_config_leaves_out_is_rejected() -> None:
+    base = load_pipeline_configs()["en"]
+    without = replace(base, pipes=tuple(p for p in base.pipes if p != "attribute_ruler"))
+    with pytest.raises(ValueError, match=r"attribute_ruler.*leaves out"):
+        build_nlp(without)
