@@ -4,7 +4,10 @@ Two groups of workers, each with its own app id and topic prefix:
 
 A. worker-1 alone, through three phases so its start-up is paid once:
    1. warm-up, then ``articles`` articles produced as fast as Kafka takes them; the
-      rate at which enriched records come back is its capacity;
+      rate at which enriched records come back is its capacity. With a ``ceiling``
+      callable, bare ``nlp.pipe`` is measured on the same texts right before this
+      phase and right after it (once worker-1 has fallen idle), so the efficiency's
+      two terms are minutes apart, not the whole run (``WorkerRun.ceiling_around``);
    2. latency: articles paced at ``latency_load`` × that capacity, in characters per
       second (``paced_rate``); produce → enriched and produce → alert, per article, on
       the bench's clock;
@@ -93,6 +96,9 @@ class WorkerRun:
     samples: list[Sample] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     step_seconds: dict[str, float] = field(default_factory=dict)  # where the run's time went
+    # Bare nlp.pipe measured in the bench process right before and right after the
+    # 1-worker throughput phase ("before", "after"), while worker-1 and the broker idle.
+    ceiling_around: dict[str, Any] = field(default_factory=dict)
 
 
 def percentiles(values: list[float]) -> dict[str, float] | None:
@@ -118,9 +124,16 @@ class WorkerBench:
     """Runs the worker phases (see the module docstring) and keeps what they measured."""
 
     def __init__(
-        self, settings: Settings, corpus: Corpus, opts: WorkerOptions, logs: Path, run_id: str
+        self,
+        settings: Settings,
+        corpus: Corpus,
+        opts: WorkerOptions,
+        logs: Path,
+        run_id: str,
+        ceiling: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.base = settings
+        self.ceiling = ceiling
         self.run_id = run_id
         self.settings = self._group("w1")  # the group being measured
         self.corpus = corpus
@@ -249,11 +262,16 @@ class WorkerBench:
             s.count_only_phases.add("soak")
             s.on_arrival = self._on_arrival
             await step("warm-up", self._warm(s, "warm1", 0))
+            around = self.result.ceiling_around
+            if self.ceiling is not None:
+                around["before"] = await step("ceiling before", asyncio.to_thread(self.ceiling))
             self.result.throughput_1 = await step(
                 "throughput 1 worker", self._throughput(s, [w1], "tp1", 1)
             )
             capacity = self.result.throughput_1["articles_per_s"]
             settled = await step("settle", settle(w1, self.opts.settle_limit_s))
+            if self.ceiling is not None:
+                around["after"] = await step("ceiling after", asyncio.to_thread(self.ceiling))
             self.result.latency = await step("latency", self._latency(s, capacity, "lat", 2))
             self.result.latency["settled"] = settled
             self.result.soak = await step("soak", self._soak(s, w1, "soak", 3))

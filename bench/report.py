@@ -53,8 +53,7 @@ def markdown(result: dict[str, Any]) -> str:
             f" (CPU: {_fmt(f.get('enrichment_efficiency_cpu'))})",
             "≥ 0.90",
             f"worker {_fmt(f['worker_1_articles_per_s'], 1)} art/s; nlp.pipe "
-            f"{_fmt(f['spacy_articles_per_s'], 1)} art/s (start {_fmt(_bare(c, 'start'), 1)}, "
-            f"end {_fmt(_bare(c, 'end'), 1)}); "
+            f"{_fmt(f['spacy_articles_per_s'], 1)} art/s ({_ceilings(c, w)}); "
             f"nlp.pipe in the agent's batches "
             f"{_fmt(f.get('spacy_agent_batches_articles_per_s'), 1)}; offline Enricher "
             f"{_fmt(f.get('offline_enricher_articles_per_s'), 1)} art/s; "
@@ -175,6 +174,18 @@ def _slowest(lat: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _bare(ceiling: dict[str, Any], when: str) -> float | None:
     return ceiling.get(when, {}).get("bare_pipe", {}).get("articles_per_s")
+
+
+def _ceilings(ceiling: dict[str, Any], workers: dict[str, Any]) -> str:
+    """The nlp.pipe readings: those around the worker's phase (used) and the run's ends."""
+    ends = f"run start {_fmt(_bare(ceiling, 'start'), 1)}, end {_fmt(_bare(ceiling, 'end'), 1)}"
+    around = workers.get("ceiling_around") or {}
+    if not around:
+        return ends
+    return (
+        f"right before the phase {_fmt(_bare(around, 'before'), 1)}, "
+        f"right after {_fmt(_bare(around, 'after'), 1)}; {ends}"
+    )
 
 
 def _corpus_line(result: dict[str, Any]) -> str:

@@ -47,6 +47,11 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
     assert result["corpus"]["articles"] == 12 and result["corpus"]["chars"]["max"] > 0
     assert set(result["corpus"]["languages"]) <= {"fr", "en"}
     assert result["pipelines"]  # which pipes the ceiling (and the workers) ran
+    # The efficiency divides by bare nlp.pipe read right before and after worker-1's phase.
+    around = result["workers"]["ceiling_around"]
+    assert {"before", "after"} <= set(around), around
+    assert figures["spacy_ceiling_used"] == "around"
+    assert figures["spacy_around_drift"] > 0
     # Records per article by topic, from the worker's own counters: one enriched record each.
     per_article = result["workers"]["throughput_1"]["per_worker"]["worker-1"]
     assert abs(per_article["records_out_per_article"]["articles-enriched"] - 1.0) < 0.2, per_article
@@ -66,6 +71,7 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
 
     table = (out / "results.md").read_text()
     assert "Enrichment efficiency" in table and "Soak" in table
+    assert "right before the phase" in table and "run start" in table
     assert "story hop" in table and "slowest: " in table and "of settling (" in table
     try:
         import matplotlib  # noqa: F401
