@@ -47,12 +47,14 @@ def nlp_for():
 
     def get(lang: str, pipes=None, components=None):
         base = load_pipeline_configs()[lang]
+        chosen = tuple(pipes) if pipes is not None else base.pipes
         cfg = LanguageConfig(
             language=lang,
             model=base.model,
-            pipes=tuple(pipes) if pipes is not None else base.pipes,
+            pipes=chosen,
             components=tuple(components) if components is not None else base.components,
-            replace=base.replace,
+            # the worker's replacements, for the pipes this variant keeps
+            replace=tuple((p, f) for p, f in base.replace if p in chosen),
         )
         key = (cfg.language, cfg.pipes, repr(cfg.components))
         if key not in _PIPELINES:
