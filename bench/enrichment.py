@@ -2,22 +2,26 @@
 
 Two groups of workers, each with its own app id and topic prefix:
 
-A. worker-1 alone, through three phases so its start-up is paid once:
+A. worker-1 alone, through two phases so its start-up is paid once:
    1. warm-up, then ``articles`` articles produced as fast as Kafka takes them; the
-      rate at which enriched records come back is its capacity. With a ``ceiling``
-      callable, bare ``nlp.pipe`` is measured on the same texts right before this
-      phase and right after it (once worker-1 has fallen idle), so the efficiency's
-      two terms are minutes apart, not the whole run (``WorkerRun.ceiling_around``);
+      rate at which enriched records come back is its capacity;
    2. latency: articles paced at ``latency_load`` × that capacity, in characters per
       second (``paced_rate``); produce → enriched and produce → alert, per article, on
-      the bench's clock;
-   3. soak: ``soak_seconds`` (or ``soak_articles``) with a bounded backlog, RSS and
-      CPU read from /proc every few seconds.
+      the bench's clock.
 B. two fresh workers started together on the same 2-partition layout: warm-up until
    both hold partitions, then the very same texts as A.1 under new ids — the
    2-worker capacity. (A second worker joining group A would first replay A's table
-   changelogs — minutes after a soak — which is a different question: the cost of a
-   rebalance, not of scaling.)
+   changelogs, which is a different question: the cost of a rebalance, not of
+   scaling.) B comes right after A, so scaling compares two phases minutes apart; it
+   used to follow the soak, and the machine's speed had moved by up to 45 % by then.
+C. a fresh worker, warmed up, for the soak: ``soak_seconds`` (or ``soak_articles``)
+   with a bounded backlog, RSS and CPU read from /proc every few seconds.
+
+With a ``ceiling`` callable, bare ``nlp.pipe`` is measured on the same texts right
+before and right after each throughput phase (once its workers have fallen idle), so
+a ratio's two terms are minutes apart, not the whole run
+(``WorkerRun.ceiling_around``); around the 1-worker phase, also fed in the agent's
+batches (the stricter ceiling).
 
 Every phase has its own event-time epoch (ten days apart), so stories and alerts
 start afresh instead of folding into the previous phase's.
@@ -96,8 +100,9 @@ class WorkerRun:
     samples: list[Sample] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     step_seconds: dict[str, float] = field(default_factory=dict)  # where the run's time went
-    # Bare nlp.pipe measured in the bench process right before and right after the
-    # 1-worker throughput phase ("before", "after"), while worker-1 and the broker idle.
+    # Bare nlp.pipe measured in the bench process right before and right after each
+    # throughput phase, while its workers and the broker idle: "before" and "after"
+    # around the 1-worker phase, "before_2" and "after_2" around the 2-worker one.
     ceiling_around: dict[str, Any] = field(default_factory=dict)
 
 
@@ -130,7 +135,7 @@ class WorkerBench:
         opts: WorkerOptions,
         logs: Path,
         run_id: str,
-        ceiling: Callable[[], dict[str, Any]] | None = None,
+        ceiling: Callable[[bool], dict[str, Any]] | None = None,
     ) -> None:
         self.base = settings
         self.ceiling = ceiling
@@ -246,6 +251,7 @@ class WorkerBench:
         try:
             await self._one_worker()
             await self._two_workers()
+            await self._soak_worker()
         finally:
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -254,29 +260,35 @@ class WorkerBench:
                 await asyncio.to_thread(w.stop)
         return self.result
 
+    async def _read_ceiling(self, key: str, agent_batches: bool) -> None:
+        """Bare nlp.pipe now into ``ceiling_around[key]`` (and in the agent's batches)."""
+        if self.ceiling is not None:
+            self.result.ceiling_around[key] = await self._step(
+                f"ceiling {key.replace('_', ' ')}",
+                asyncio.to_thread(self.ceiling, agent_batches),
+            )
+
+    async def _stop(self, *workers: Worker) -> None:
+        for w in workers:
+            await asyncio.to_thread(w.stop)
+            self.workers.remove(w)
+
     async def _one_worker(self) -> None:
         step = self._step
         await asyncio.to_thread(ensure_topics, self.settings)
         w1 = await step("start worker-1", self._start("worker-1"))
         async with Session(self.settings) as s:
-            s.count_only_phases.add("soak")
-            s.on_arrival = self._on_arrival
             await step("warm-up", self._warm(s, "warm1", 0))
-            around = self.result.ceiling_around
-            if self.ceiling is not None:
-                around["before"] = await step("ceiling before", asyncio.to_thread(self.ceiling))
+            await self._read_ceiling("before", True)
             self.result.throughput_1 = await step(
                 "throughput 1 worker", self._throughput(s, [w1], "tp1", 1)
             )
             capacity = self.result.throughput_1["articles_per_s"]
             settled = await step("settle", settle(w1, self.opts.settle_limit_s))
-            if self.ceiling is not None:
-                around["after"] = await step("ceiling after", asyncio.to_thread(self.ceiling))
+            await self._read_ceiling("after", True)
             self.result.latency = await step("latency", self._latency(s, capacity, "lat", 2))
             self.result.latency["settled"] = settled
-            self.result.soak = await step("soak", self._soak(s, w1, "soak", 3))
-        await step("stop worker-1", asyncio.to_thread(w1.stop))
-        self.workers.remove(w1)
+        await step("stop worker-1", self._stop(w1))
 
     async def _two_workers(self) -> None:
         step = self._step
@@ -289,9 +301,30 @@ class WorkerBench:
         await step("rebalance to 2", self._wait_group(2))
         async with Session(self.settings) as s:
             await step("warm-up 2 workers", self._warm(s, "warm2", 4, check=list(pair)))
+            await self._read_ceiling("before_2", False)
             self.result.throughput_2 = await step(
                 "throughput 2 workers", self._throughput(s, list(pair), "tp2", 5)
             )
+            limit = self.opts.settle_limit_s
+            settled = await step(
+                "settle 2 workers", asyncio.gather(*(settle(w, limit) for w in pair))
+            )
+            self.result.throughput_2["settled"] = settled
+            await self._read_ceiling("after_2", False)
+        await step("stop 2 workers", self._stop(*pair))
+
+    async def _soak_worker(self) -> None:
+        """The soak on a fresh worker, warmed up first (its own group, like B)."""
+        step = self._step
+        self.settings = self._group("w3")
+        await asyncio.to_thread(ensure_topics, self.settings)
+        worker = await step("start soak worker", self._start("worker-soak"))
+        async with Session(self.settings) as s:
+            s.count_only_phases.add("soak")
+            s.on_arrival = self._on_arrival
+            await step("warm-up soak worker", self._warm(s, "warm3", 6))
+            self.result.soak = await step("soak", self._soak(s, worker, "soak", 7))
+        await step("stop soak worker", self._stop(worker))
 
     async def _step(self, name: str, work: Awaitable[T]) -> T:
         started = time.perf_counter()

@@ -4,11 +4,13 @@ The machines this runs on are shared and noisy, so an absolute articles/s means
 little from one run to the next; a ratio of two rates measured minutes apart on the
 same machine means a lot more. Each figure therefore comes with its ceiling from the
 same run (and, where it helps, a CPU-time version that another process stealing the
-cores cannot move much). The NLP ceiling is measured at the start and again at the
-end, and the spread between the two is the run's own noise estimate.
+cores cannot move much). The NLP ceiling is measured at the start, right before and
+after each throughput phase (the ratios divide by these), and again at the end; the
+spread between readings is the run's own noise estimate.
 
-Order: corpus → NLP ceiling → broker → transport → workers (throughput, latency,
-scaling, soak) → NLP ceiling again → results.json, results.md, plot.png.
+Order: corpus → NLP ceiling → broker → transport → workers (1 worker: throughput,
+latency; 2 workers: throughput; a fresh worker: soak) → NLP ceiling again →
+results.json, results.md, plot.png.
 """
 
 from __future__ import annotations
@@ -105,17 +107,23 @@ def _say(msg: str) -> None:
 
 
 def measure_ceiling(
-    enricher: ceilings.Enricher, prepared: ceilings.Prepared, batch_size: int, full: bool
+    enricher: ceilings.Enricher,
+    prepared: ceilings.Prepared,
+    batch_size: int,
+    agent_batches: bool = False,
+    offline: bool = False,
 ) -> dict[str, Any]:
-    """Bare nlp.pipe (and, with ``full``, the agent-batched and offline-Enricher variants)."""
+    """Bare nlp.pipe; with ``agent_batches`` also fed as the agent feeds it, with
+    ``offline`` also through the offline Enricher."""
     ceilings.bare_pipe(
         enricher, replace(prepared, raws=prepared.raws[:8], languages=prepared.languages[:8])
     )
     out = {"bare_pipe": ceilings.bare_pipe(enricher, prepared)}
-    if full:
+    if agent_batches:
         out["bare_pipe_agent_batches"] = ceilings.bare_pipe_agent_batches(
             enricher, prepared, batch_size
         )
+    if offline:
         out["offline_enricher"] = ceilings.offline_enricher(enricher, prepared, batch_size)
     return out
 
@@ -160,7 +168,7 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
     result["corpus"]["languages"] = ceilings.language_counts(prepared)
     result["pipelines"] = {lang: list(nlp.pipe_names) for lang, nlp in enricher.nlps.items()}
     ceiling: dict[str, Any] = {
-        "start": measure_ceiling(enricher, prepared, settings.batch_size, True)
+        "start": measure_ceiling(enricher, prepared, settings.batch_size, True, True)
     }
     ceiling["breakdown"] = ceilings.breakdown(enricher, prepared)
     if opts.profile:
@@ -223,7 +231,9 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
                 wopts,
                 logs,
                 run_id,
-                ceiling=lambda: measure_ceiling(enricher, prepared, settings.batch_size, False),
+                ceiling=lambda batches: measure_ceiling(
+                    enricher, prepared, settings.batch_size, agent_batches=batches
+                ),
             )
             try:
                 asyncio.run(bench.run())
@@ -239,7 +249,7 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
     _say("• NLP ceiling again (the run's drift)…")
     gc.collect()
     mark = time.perf_counter()
-    ceiling["end"] = measure_ceiling(enricher, prepared, settings.batch_size, False)
+    ceiling["end"] = measure_ceiling(enricher, prepared, settings.batch_size)
     parts["nlp ceiling (end)"] = round(time.perf_counter() - mark, 1)
     result["load_average_end"] = machine.load_average()
     result["seconds"] = round(time.perf_counter() - clock, 1)
@@ -300,21 +310,37 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a and b else None
 
 
+def _mean(readings: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in readings]
+    return sum(values) / len(values) if values else None
+
+
+def _drift(readings: list[dict[str, Any]]) -> float | None:
+    """First reading ÷ second, when there are both."""
+    return _ratio(*(r["articles_per_s"] for r in readings)) if len(readings) == 2 else None
+
+
+def _readings(where: dict[str, Any], keys: tuple[str, ...], kind: str) -> list[dict[str, Any]]:
+    return [r for k in keys if (r := where.get(k, {}).get(kind))]
+
+
 def figures(result: dict[str, Any]) -> dict[str, Any]:
     """The headline numbers, flat: what the table shows and the smoke test checks."""
     ceiling = result.get("ceiling", {})
     t = result.get("transport", {})
     w = result.get("workers", {})
-    runs = [ceiling.get(k, {}).get("bare_pipe") for k in ("start", "end")]
-    runs = [r for r in runs if r]
+    runs = _readings(ceiling, ("start", "end"), "bare_pipe")
     # The efficiency's denominator: the readings taken around the worker's phase when
     # there are any (the machine's speed drifts by tens of percent within a run),
     # else those at the run's start and end.
-    around = [w.get("ceiling_around", {}).get(k, {}).get("bare_pipe") for k in ("before", "after")]
-    around = [r for r in around if r]
+    around_at = w.get("ceiling_around", {})
+    around = _readings(around_at, ("before", "after"), "bare_pipe")
+    around_2 = _readings(around_at, ("before_2", "after_2"), "bare_pipe")
     used = around or runs
-    spacy = sum(r["articles_per_s"] for r in used) / len(used) if used else None
-    spacy_cpu = sum(r["articles_per_cpu_s"] for r in used) / len(used) if used else None
+    spacy, spacy_cpu = _mean(used, "articles_per_s"), _mean(used, "articles_per_cpu_s")
+    # The stricter ceiling: nlp.pipe fed in the agent's batches (per batch, per language).
+    batched = _readings(around_at, ("before", "after"), "bare_pipe_agent_batches")
+    batched = batched or _readings(ceiling, ("start",), "bare_pipe_agent_batches")
     start = ceiling.get("start", {})
     tp1, tp2 = w.get("throughput_1", {}), w.get("throughput_2", {})
     lat = w.get("latency", {})
@@ -330,13 +356,16 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "worker_2_articles_per_s": tp2.get("articles_per_s"),
         "spacy_articles_per_s": spacy,
         "spacy_articles_per_cpu_s": spacy_cpu,
-        "spacy_drift": _ratio(*(r["articles_per_s"] for r in runs)) if len(runs) == 2 else None,
-        "spacy_around_drift": (
-            _ratio(*(r["articles_per_s"] for r in around)) if len(around) == 2 else None
-        ),
+        "spacy_drift": _drift(runs),
+        "spacy_around_drift": _drift(around),
+        "spacy_around_2_drift": _drift(around_2),
         "spacy_ceiling_used": "around" if around else "start_end",
-        "spacy_agent_batches_articles_per_s": start.get("bare_pipe_agent_batches", {}).get(
-            "articles_per_s"
+        "spacy_agent_batches_articles_per_s": _mean(batched, "articles_per_s"),
+        "enrichment_efficiency_agent_batches": _ratio(
+            tp1.get("articles_per_s"), _mean(batched, "articles_per_s")
+        ),
+        "enrichment_efficiency_agent_batches_cpu": _ratio(
+            tp1.get("articles_per_cpu_s"), _mean(batched, "articles_per_cpu_s")
         ),
         "offline_enricher_articles_per_s": start.get("offline_enricher", {}).get("articles_per_s"),
         "transport_efficiency": _ratio(faust.get("messages_per_s"), bare.get("messages_per_s")),
@@ -352,6 +381,12 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "scaling_2_workers": _ratio(tp2.get("articles_per_s"), tp1.get("articles_per_s")),
         "scaling_2_workers_cpu": _ratio(
             tp2.get("articles_per_cpu_s"), tp1.get("articles_per_cpu_s")
+        ),
+        # Each phase against nlp.pipe read around it: the machine's drift between the two
+        # phases taken out (only when both phases have their readings).
+        "scaling_2_workers_drift_corrected": _ratio(
+            _ratio(tp2.get("articles_per_s"), _mean(around_2, "articles_per_s")),
+            _ratio(tp1.get("articles_per_s"), _mean(around, "articles_per_s")),
         ),
         "latency_enriched_p50_ms": pe.get("p50_ms"),
         "latency_enriched_p95_ms": pe.get("p95_ms"),

@@ -47,11 +47,28 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
     assert result["corpus"]["articles"] == 12 and result["corpus"]["chars"]["max"] > 0
     assert set(result["corpus"]["languages"]) <= {"fr", "en"}
     assert result["pipelines"]  # which pipes the ceiling (and the workers) ran
-    # The efficiency divides by bare nlp.pipe read right before and after worker-1's phase.
+    # The efficiency divides by bare nlp.pipe read right before and after worker-1's phase
+    # (the strict one by nlp.pipe in the agent's batches, read there too); scaling is
+    # also given against the readings around each throughput phase.
     around = result["workers"]["ceiling_around"]
-    assert {"before", "after"} <= set(around), around
+    assert set(around) == {"before", "after", "before_2", "after_2"}, around
+    assert all("bare_pipe_agent_batches" in around[k] for k in ("before", "after"))
     assert figures["spacy_ceiling_used"] == "around"
-    assert figures["spacy_around_drift"] > 0
+    for name in (
+        "spacy_around_drift",
+        "spacy_around_2_drift",
+        "enrichment_efficiency_agent_batches",
+        "scaling_2_workers_drift_corrected",
+    ):
+        assert figures[name] > 0, name
+    # Phases in order: the 2-worker phase right after worker-1's, the soak last on a
+    # fresh worker; both workers of the pair settle before the reading after them.
+    steps = list(result["workers"]["step_seconds"])
+    assert steps.index("stop worker-1") < steps.index("throughput 2 workers")
+    assert steps.index("ceiling after 2") < steps.index("start soak worker") < steps.index("soak")
+    assert len(result["workers"]["throughput_2"]["settled"]) == 2
+    soak_samples = {name for _, name, *_ in result["workers"]["rss_samples"]}
+    assert "worker-soak" in soak_samples
     # Records per article by topic, from the worker's own counters: one enriched record each.
     per_article = result["workers"]["throughput_1"]["per_worker"]["worker-1"]
     assert abs(per_article["records_out_per_article"]["articles-enriched"] - 1.0) < 0.2, per_article
@@ -72,6 +89,7 @@ def test_bench_reports_every_figure(kafka_settings: Settings, tmp_path: Path) ->
     table = (out / "results.md").read_text()
     assert "Enrichment efficiency" in table and "Soak" in table
     assert "right before the phase" in table and "run start" in table
+    assert "Enrichment efficiency, strict" in table and "around the 2-worker one" in table
     assert "story hop" in table and "slowest: " in table and "of settling (" in table
     try:
         import matplotlib  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench.report import _ceilings, _corpus_line
+from bench.report import _batched, _ceilings, _corpus_line, _pair
 from bench.run import figures
 
 
@@ -27,8 +27,14 @@ def test_the_corpus_line_names_its_bases_so_runs_on_different_corpora_are_told_a
     assert "from 10 bases (sample-stream)" in small
 
 
-def _reading(per_s: float, per_cpu_s: float) -> dict:
-    return {"bare_pipe": {"articles_per_s": per_s, "articles_per_cpu_s": per_cpu_s}}
+def _reading(per_s: float, per_cpu_s: float, batched: float | None = None) -> dict:
+    out = {"bare_pipe": {"articles_per_s": per_s, "articles_per_cpu_s": per_cpu_s}}
+    if batched is not None:
+        out["bare_pipe_agent_batches"] = {
+            "articles_per_s": batched,
+            "articles_per_cpu_s": batched + 0.5,
+        }
+    return out
 
 
 def _run(around: dict | None) -> dict:
@@ -62,3 +68,48 @@ def test_without_readings_around_the_phase_the_runs_ends_are_used() -> None:
     assert math.isclose(f["enrichment_efficiency"], 8.0 / 9.0)  # mean of 7 and 11
     assert f["spacy_around_drift"] is None
     assert _ceilings(_run(None)["ceiling"], {}) == "run start 7.0, end 11.0"
+
+
+def test_the_strict_efficiency_divides_by_nlp_pipe_in_the_agents_batches_around_the_phase() -> None:
+    result = _run({"before": _reading(8.5, 8.6, 9.6), "after": _reading(9.5, 9.4, 10.4)})
+    result["ceiling"]["start"] = _reading(7.0, 7.2, 12.0)  # far from the phase: not used
+    f = figures(result)
+    assert math.isclose(f["spacy_agent_batches_articles_per_s"], 10.0)
+    assert math.isclose(f["enrichment_efficiency_agent_batches"], 8.0 / 10.0)
+    assert math.isclose(f["enrichment_efficiency_agent_batches_cpu"], 8.4 / 10.5)
+    assert math.isclose(f["enrichment_efficiency"], 8.0 / 9.0)  # the headline is unchanged
+    assert _batched(result["ceiling"], result["workers"]) == (
+        "right before the phase 9.6, right after 10.4"
+    )
+
+
+def test_without_batched_readings_around_the_phase_the_start_one_is_used() -> None:
+    result = _run({"before": _reading(8.5, 8.6), "after": _reading(9.5, 9.4)})
+    result["ceiling"]["start"] = _reading(7.0, 7.2, 12.0)
+    f = figures(result)
+    assert math.isclose(f["enrichment_efficiency_agent_batches"], 8.0 / 12.0)
+    assert _batched(result["ceiling"], result["workers"]) == "at the run's start 12.0"
+    assert figures(_run(None))["enrichment_efficiency_agent_batches"] is None
+
+
+def test_scaling_is_also_given_with_each_phase_against_the_ceiling_read_around_it() -> None:
+    around = {
+        "before": _reading(8.0, 8.0),
+        "after": _reading(10.0, 10.0),
+        "before_2": _reading(11.0, 11.0),
+        "after_2": _reading(13.0, 13.0),
+    }
+    result = _run(around)
+    result["workers"]["throughput_2"] = {"articles_per_s": 15.0, "articles_per_cpu_s": 8.0}
+    f = figures(result)
+    assert math.isclose(f["scaling_2_workers"], 15.0 / 8.0)  # the raw ratio stays the headline
+    # The machine read 12 around the 2-worker phase and 9 around the 1-worker one.
+    assert math.isclose(f["scaling_2_workers_drift_corrected"], (15.0 / 12.0) / (8.0 / 9.0))
+    assert math.isclose(f["spacy_around_2_drift"], 11.0 / 13.0)
+    assert _pair(around, "before_2", "after_2") == "11.0 → 13.0"
+
+    del around["before_2"], around["after_2"]  # no readings around the 2-worker phase
+    f = figures(result)
+    assert f["scaling_2_workers_drift_corrected"] is None
+    assert f["spacy_around_2_drift"] is None
+    assert _pair(around, "before_2", "after_2") == "n/a → n/a"
