@@ -110,6 +110,7 @@ def measure_ceiling(
     enricher: ceilings.Enricher,
     prepared: ceilings.Prepared,
     batch_size: int,
+    *,
     agent_batches: bool = False,
     offline: bool = False,
 ) -> dict[str, Any]:
@@ -168,7 +169,9 @@ def run_bench(settings: Settings, opts: BenchOptions, start_broker: bool) -> tup
     result["corpus"]["languages"] = ceilings.language_counts(prepared)
     result["pipelines"] = {lang: list(nlp.pipe_names) for lang, nlp in enricher.nlps.items()}
     ceiling: dict[str, Any] = {
-        "start": measure_ceiling(enricher, prepared, settings.batch_size, True, True)
+        "start": measure_ceiling(
+            enricher, prepared, settings.batch_size, agent_batches=True, offline=True
+        )
     }
     ceiling["breakdown"] = ceilings.breakdown(enricher, prepared)
     if opts.profile:
