@@ -1,6 +1,6 @@
 """Real workers on the real broker: throughput (1 and 2 workers), latency, soak.
 
-Two groups of workers, each with its own app id and topic prefix:
+Three groups of workers, each with its own app id and topic prefix:
 
 A. worker-1 alone, through two phases so its start-up is paid once:
    1. warm-up, then ``articles`` articles produced as fast as Kafka takes them; the
