@@ -102,30 +102,30 @@ def faust_app(settings: Settings, **overrides: Any) -> faust.App:
     """
     codecs.register()
     settings.worker_dir.parent.mkdir(parents=True, exist_ok=True)
-    app = faust.App(settings.app_id, **{**faust_config(settings), **overrides})
+    app = faust.App(settings.group_id, **{**faust_config(settings), **overrides})
     app.transport = faust_transport.Transport(app.conf.broker_consumer, app)
     return app
 
 
 def create_app(settings: Settings) -> faust.App:
+    """The worker's app: the agents of ``settings.role`` (see ``Settings.role``)."""
     app = faust_app(settings)
     app.wirewatch_settings = settings  # type: ignore[attr-defined]
     app.wirewatch_topics = _bind_topics(app, settings)  # type: ignore[attr-defined]
-
-    from .agents import enrich, stories
-
-    enrich.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
-    stories.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
-
-    from .agents import alerts, deliver
-
-    alerts.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
-    deliver.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+    bound: AppTopics = app.wirewatch_topics  # type: ignore[attr-defined]
 
     from . import web
-    from .agents import mentions
+    from .agents import alerts, deliver, enrich, mentions, stories
 
-    counting = mentions.register(app, app.wirewatch_topics, settings)  # type: ignore[attr-defined]
+    if settings.role in ("all", "enrich"):
+        enrich.register(app, bound, settings)
+    if settings.role == "enrich":
+        web.register_enrich(app, settings)
+        return app
+    stories.register(app, bound, settings)
+    alerts.register(app, bound, settings)
+    deliver.register(app, bound, settings)
+    counting = mentions.register(app, bound, settings)
     web.register(app, settings, counting)
     return app
 

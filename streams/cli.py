@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings
+from .config import ROLES, ConfigError, Settings, load_settings
 
 
 class Fail(click.ClickException):
@@ -137,10 +137,18 @@ def _ensure_topics(settings: Settings, fn) -> list[str]:
 # -- worker -----------------------------------------------------------------------
 @main.command()
 @click.option("--web-port", type=int, default=None, help="HTTP port of this worker.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=None,
+    help="Agents to run: all (default), enrich (the NLP tier) or downstream (the rest).",
+)
 @click.option("--loglevel", default=None)
 @click.pass_context
-def worker(ctx: click.Context, web_port: int | None, loglevel: str | None) -> None:
-    """Run the Faust worker (enrichment and every other agent)."""
+def worker(
+    ctx: click.Context, web_port: int | None, role: str | None, loglevel: str | None
+) -> None:
+    """Run the Faust worker (enrichment and every other agent, or one tier of them)."""
     import os
 
     from .topics import ensure_topics
@@ -149,6 +157,9 @@ def worker(ctx: click.Context, web_port: int | None, loglevel: str | None) -> No
     if web_port:
         settings = settings.replace(web_port=web_port)
         os.environ["WIREWATCH_WEB_PORT"] = str(web_port)
+    if role:
+        settings = settings.replace(role=role)
+        os.environ["WIREWATCH_ROLE"] = role
     from .app import create_app, run_worker, use_event_loop
 
     try:  # before touching Kafka: bad rules or a public bind without a token fail at once

@@ -57,6 +57,7 @@ class KafkaSecurity:
 
 # Who multiplies the NLP models' matrices (streams.nlp.pipeline.build_nlp).
 NLP_MATMUL_BACKENDS = ("numpy", "blis")
+ROLES = ("all", "enrich", "downstream")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ class Settings:
     broker_start_timeout: float = 60.0
 
     # -- worker --------------------------------------------------------------
+    # Which agents this worker runs: "all" (one process does everything), "enrich" (the
+    # NLP tier: raw-articles → stories-stage, its own consumer group, no tables) or
+    # "downstream" (stories, alerts, counting, the API: everything after the NLP). See
+    # README "Deployment: one process, or an NLP tier and a downstream tier".
+    role: str = "all"
     # Most raw articles in one enrichment batch: a run of one partition's records, as
     # one fetch returned them (streams.faust_transport.run_topic); nothing waits for it
     # to fill, and under a backlog fetches return full runs.
@@ -147,6 +153,8 @@ class Settings:
 
     # ------------------------------------------------------------------------
     def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ConfigError(f"role must be one of {list(ROLES)}, not {self.role!r}")
         if self.nlp_matmul not in NLP_MATMUL_BACKENDS:
             raise ConfigError(
                 f"nlp_matmul must be one of {list(NLP_MATMUL_BACKENDS)}, not {self.nlp_matmul!r}"
@@ -171,8 +179,19 @@ class Settings:
         return self.broker_data_dir or (self.broker_dir / "data")
 
     @property
+    def group_id(self) -> str:
+        """The Faust app id, hence consumer group, of this worker's role.
+
+        Enrich workers form a group of their own: they read only raw-articles, and a
+        group whose members subscribe to different topics would be assigned partitions
+        some of them never read. The downstream tier keeps ``app_id`` (the tables'
+        changelog topics are named after it), as does a worker that runs everything.
+        """
+        return f"{self.app_id}-enrich" if self.role == "enrich" else self.app_id
+
+    @property
     def worker_dir(self) -> Path:
-        return self.worker_datadir or (self.home / "worker" / self.app_id)
+        return self.worker_datadir or (self.home / "worker" / self.group_id)
 
     def topic(self, base: str) -> str:
         return f"{self.topic_prefix}{base}"
