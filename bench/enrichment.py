@@ -1,6 +1,11 @@
 """Real workers on the real broker: throughput (1 and 2 workers), latency, soak.
 
-Three groups of workers, each with its own app id and topic prefix:
+Three groups of workers, each with its own app id and topic prefix, deployed as the
+README recommends: one downstream worker (``--role downstream``: stories, alerts,
+counting, the API), started first, and the enrich workers (``--role enrich``) that
+the phase measures. "worker-1", "the pair", "the soak worker" are enrich workers;
+rates are end to end (through the downstream worker's story agent), and CPU counts
+the downstream worker too.
 
 A. worker-1 alone, through two phases so its start-up is paid once:
    1. warm-up, then ``articles`` articles produced as fast as Kafka takes them; the
@@ -141,6 +146,7 @@ class WorkerBench:
         self.ceiling = ceiling
         self.run_id = run_id
         self.settings = self._group("w1")  # the group being measured
+        self.downstream: Worker | None = None  # that group's downstream worker
         self.corpus = corpus
         self.opts = opts
         self.logs = logs
@@ -161,7 +167,7 @@ class WorkerBench:
             dynamic_ncols=True,
         )
 
-    def _worker(self, name: str, profile_it: bool = True) -> Worker:
+    def _worker(self, name: str, profile_it: bool, role: str) -> Worker:
         profile = self.opts.profile_dir if profile_it else None
         return Worker(
             name,
@@ -170,17 +176,25 @@ class WorkerBench:
             self.logs / f"{name}.log",
             free_port(),
             profile,
+            role,
         )
 
     def _check_workers(self) -> None:
         for w in self.workers:
             w.check_alive()
 
-    async def _start(self, name: str, profile_it: bool = True) -> Worker:
-        worker = self._worker(name, profile_it).start()
+    async def _start(self, name: str, profile_it: bool = True, role: str = "enrich") -> Worker:
+        worker = self._worker(name, profile_it, role).start()
         self.workers.append(worker)
         self.result.start_up_s[name] = round(await asyncio.to_thread(worker.wait_ready), 2)
         return worker
+
+    async def _start_downstream(self, name: str, profile_it: bool = True) -> Worker:
+        """The group's downstream worker (stories, alerts, counting), started first."""
+        self.downstream = await self._step(
+            f"start {name}", self._start(name, profile_it, role="downstream")
+        )
+        return self.downstream
 
     async def _wait_group(self, members: int, timeout: float = 120.0) -> None:
         """Until the consumer group is Stable with ``members`` members (a rebalance is over)."""
@@ -189,7 +203,9 @@ class WorkerBench:
         while time.monotonic() < deadline:
             self._check_workers()
             with contextlib.suppress(Exception):
-                state = await asyncio.to_thread(group_members, self.settings, self.settings.app_id)
+                state = await asyncio.to_thread(
+                    group_members, self.settings, self.settings.group_id
+                )
                 if state == ("Stable", members):
                     return
             await asyncio.sleep(1.0)
@@ -244,7 +260,9 @@ class WorkerBench:
     # -- phases -------------------------------------------------------------------------
     def _group(self, tag: str) -> Settings:
         name = f"b{self.run_id}-{tag}"
-        return self.base.replace(topic_prefix=f"{name}.", app_id=name)
+        # Its workers are of role enrich (in the group ``<name>-enrich``) but for one
+        # downstream worker: the deployment the README recommends.
+        return self.base.replace(topic_prefix=f"{name}.", app_id=name, role="enrich")
 
     async def run(self) -> WorkerRun:
         sampler = asyncio.create_task(self._sampler())
@@ -272,10 +290,13 @@ class WorkerBench:
         for w in workers:
             await asyncio.to_thread(w.stop)
             self.workers.remove(w)
+            if w is self.downstream:
+                self.downstream = None
 
     async def _one_worker(self) -> None:
         step = self._step
         await asyncio.to_thread(ensure_topics, self.settings)
+        down = await self._start_downstream("downstream-1")
         w1 = await step("start worker-1", self._start("worker-1"))
         async with Session(self.settings) as s:
             await step("warm-up", self._warm(s, "warm1", 0))
@@ -284,16 +305,17 @@ class WorkerBench:
                 "throughput 1 worker", self._throughput(s, [w1], "tp1", 1)
             )
             capacity = self.result.throughput_1["articles_per_s"]
-            settled = await step("settle", settle(w1, self.opts.settle_limit_s))
+            settled = await step("settle", settle_all([w1, down], self.opts.settle_limit_s))
             await self._read_ceiling("after", True)
             self.result.latency = await step("latency", self._latency(s, capacity, "lat", 2))
             self.result.latency["settled"] = settled
-        await step("stop worker-1", self._stop(w1))
+        await step("stop worker-1", self._stop(w1, down))
 
     async def _two_workers(self) -> None:
         step = self._step
         self.settings = self._group("w2")
         await asyncio.to_thread(ensure_topics, self.settings)
+        down = await self._start_downstream("downstream-2", False)
         pair = await step(
             "start 2 workers",
             asyncio.gather(self._start("worker-2a", False), self._start("worker-2b", False)),
@@ -307,24 +329,26 @@ class WorkerBench:
             )
             limit = self.opts.settle_limit_s
             settled = await step(
-                "settle 2 workers", asyncio.gather(*(settle(w, limit) for w in pair))
+                "settle 2 workers",
+                asyncio.gather(*(settle(w, limit) for w in [*pair, down])),
             )
             self.result.throughput_2["settled"] = settled
             await self._read_ceiling("after_2", False)
-        await step("stop 2 workers", self._stop(*pair))
+        await step("stop 2 workers", self._stop(*pair, down))
 
     async def _soak_worker(self) -> None:
         """The soak on a fresh worker, warmed up first (its own group, like B)."""
         step = self._step
         self.settings = self._group("w3")
         await asyncio.to_thread(ensure_topics, self.settings)
+        down = await self._start_downstream("downstream-soak")
         worker = await step("start soak worker", self._start("worker-soak"))
         async with Session(self.settings) as s:
             s.count_only_phases.add("soak")
             s.on_arrival = self._on_arrival
             await step("warm-up soak worker", self._warm(s, "warm3", 6))
-            self.result.soak = await step("soak", self._soak(s, worker, "soak", 7))
-        await step("stop soak worker", self._stop(worker))
+            self.result.soak = await step("soak", self._soak(s, worker, down, "soak", 7))
+        await step("stop soak worker", self._stop(worker, down))
 
     async def _step(self, name: str, work: Awaitable[T]) -> T:
         started = time.perf_counter()
@@ -341,24 +365,39 @@ class WorkerBench:
     async def _throughput(
         self, s: Session, workers: list[Worker], phase: str, index: int
     ) -> dict[str, Any]:
-        """Produce ``articles`` at once; time them out of articles-enriched."""
+        """Produce ``articles`` at once; time them out of articles-enriched.
+
+        CPU counts the group's downstream worker too: it is part of the deployment.
+        """
         n = self.opts.articles
         articles = self.corpus.articles(phase, index, n, texts=TP_TEXTS)
         ids = [a["id"] for a in articles]
-        m0 = [await asyncio.to_thread(w.metrics) for w in workers]
-        cpu0 = [cpu_seconds(w.pid) or 0.0 for w in workers]
+        down = self.downstream
+        measured = [*workers, down] if down is not None else list(workers)
+        m0 = [await asyncio.to_thread(w.metrics) for w in measured]
+        cpu0 = [cpu_seconds(w.pid) or 0.0 for w in measured]
         start = time.perf_counter()
         bar = self._bar(n, f"throughput, {len(workers)} worker(s)")
         await self._send_all(s, articles)
         produced_in = time.perf_counter() - start
         await self._wait(s, ids, bar)
-        cpu = sum((cpu_seconds(w.pid) or 0.0) - c for w, c in zip(workers, cpu0, strict=True))
-        m1 = [await asyncio.to_thread(w.metrics) for w in workers]
+        cpus = [(cpu_seconds(w.pid) or 0.0) - c for w, c in zip(measured, cpu0, strict=True)]
+        cpu = sum(cpus)
+        m1 = [await asyncio.to_thread(w.metrics) for w in measured]
         arrivals = sorted(s.out.enriched[i] - start for i in ids if i in s.out.enriched)
         wall = arrivals[-1] if arrivals else float("nan")
         per_worker = {}
-        for w, a, b in zip(workers, m0, m1, strict=True):
+        k = len(workers)
+        for w, a, b in zip(workers, m0[:k], m1[:k], strict=True):
             per_worker[w.name] = _batch_stats(a, b, wall)
+        downstream = None
+        if down is not None:
+            downstream = {
+                "name": down.name,
+                "cpu_s": round(cpus[-1], 2),
+                "cpu_share": round(cpus[-1] / cpu, 3) if cpu > 0 else None,
+                "records_out_per_article": records_per_article(m0[-1], m1[-1], n),
+            }
         rate, method = throughput_rate(
             arrivals, n, [pw.get("batches") for pw in per_worker.values()]
         )
@@ -375,6 +414,7 @@ class WorkerBench:
             "worker_cpu_s": round(cpu, 2),
             "articles_per_cpu_s": n / cpu if cpu > 0 else None,
             "per_worker": per_worker,
+            "downstream": downstream,
             "arrivals_per_s": _per_second(arrivals, 0.0),
         }
 
@@ -443,8 +483,14 @@ class WorkerBench:
             "cdf_alert_s": sorted(round(x, 4) for x in alert_lat),
         }
 
-    async def _soak(self, s: Session, worker: Worker, phase: str, index: int) -> dict[str, Any]:
-        """As many articles as fit in the time (or count) allowed, backlog kept bounded."""
+    async def _soak(
+        self, s: Session, worker: Worker, down: Worker, phase: str, index: int
+    ) -> dict[str, Any]:
+        """As many articles as fit in the time (or count) allowed, backlog kept bounded.
+
+        RSS is judged on the two workers together (the enrich worker holds the models,
+        the downstream one the tables) and on each alone.
+        """
         opts = self.opts
         # Enough queued that a batch is always waiting, little enough to drain in seconds.
         capacity = self.result.throughput_1.get("articles_per_s") or 10.0
@@ -456,8 +502,9 @@ class WorkerBench:
         start = time.perf_counter()
         deadline = start + opts.soak_seconds
         first_sample = len(self.result.samples)
-        cpu0 = cpu_seconds(worker.pid) or 0.0
-        tables0 = await asyncio.to_thread(worker.metrics)
+        pair = (worker, down)
+        cpu0 = [cpu_seconds(w.pid) or 0.0 for w in pair]
+        tables0 = await asyncio.to_thread(down.metrics)
         bar = self._bar(None if limit == math.inf else int(limit), "soak")
         sent = 0
         while time.perf_counter() < deadline and sent < limit:
@@ -465,7 +512,7 @@ class WorkerBench:
                 s.progress.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(s.progress.wait(), 1.0)
-                worker.check_alive()
+                self._check_workers()
                 bar.update(self.soak_done - bar.n)
                 continue
             await s.send(next(stream))
@@ -474,7 +521,7 @@ class WorkerBench:
         last, last_change = self.soak_done, time.monotonic()
         while self.soak_done < sent:
             await asyncio.sleep(0.5)
-            worker.check_alive()
+            self._check_workers()
             if self.soak_done != last:
                 last, last_change = self.soak_done, time.monotonic()
             elif time.monotonic() - last_change > opts.idle_timeout:
@@ -483,20 +530,27 @@ class WorkerBench:
         bar.close()
         seconds = time.perf_counter() - start
         await asyncio.sleep(min(opts.rss_interval, 2.0))  # one more sample after the drain
-        tables1 = await asyncio.to_thread(worker.metrics)
-        samples = [
-            (x.t, x.soak_done, x.rss_mb)
-            for x in self.result.samples[first_sample:]
-            if x.worker == worker.name and x.rss_mb is not None
-        ]
+        tables1 = await asyncio.to_thread(down.metrics)
+        cpu = sum((cpu_seconds(w.pid) or c) - c for w, c in zip(pair, cpu0, strict=True))
+        by_worker = {
+            w.name: [
+                (x.t, x.soak_done, x.rss_mb)
+                for x in self.result.samples[first_sample:]
+                if x.worker == w.name and x.rss_mb is not None
+            ]
+            for w in pair
+        }
+        samples = summed_samples(list(by_worker.values()))
         return {
             "articles": sent,
             "seconds": round(seconds, 1),
             "articles_per_s": sent / max(seconds, 1e-9),
-            "articles_per_cpu_s": sent / max((cpu_seconds(worker.pid) or cpu0) - cpu0, 1e-9),
+            "articles_per_cpu_s": sent / max(cpu, 1e-9),
+            "workers": [w.name for w in pair],
             "backlog_window": window,
             "event_time_spacing_s": SOAK_SPACING_S,
             "rss": rss_verdict(samples),
+            "rss_by_worker": {name: rss_verdict(part) for name, part in by_worker.items()},
             "table_keys_before": _tables(tables0),
             "table_keys_after": _tables(tables1),
             "table_keys_per_1k_articles": {
@@ -506,6 +560,37 @@ class WorkerBench:
             "samples": [(round(t, 2), n, round(r, 1)) for t, n, r in samples],
             "arrivals_per_s": _per_second(self.soak_arrivals, start - self.t0),
         }
+
+
+def summed_samples(
+    parts: Sequence[Sequence[tuple[float, int, float]]],
+) -> list[tuple[float, int, float]]:
+    """(t, articles done, RSS) of several workers added up, at the instants all have.
+
+    The sampler reads every worker in one pass, so their samples share ``t``.
+    """
+    if not parts:
+        return []
+    common = set.intersection(*({t for t, _, _ in part} for part in parts))
+    total: dict[float, list[float]] = {}
+    for part in parts:
+        for t, done, rss in part:
+            if t in common:
+                acc = total.setdefault(t, [done, 0.0])
+                acc[1] += rss
+    return [(t, int(done), rss) for t, (done, rss) in sorted(total.items())]
+
+
+async def settle_all(workers: Sequence[Worker], limit_s: float) -> dict[str, Any]:
+    """``settle`` each of ``workers`` at once: the longest wait, the cores they still used."""
+    each = await asyncio.gather(*(settle(w, limit_s) for w in workers))
+    used = [e["cpu_cores"] for e in each]
+    return {
+        "seconds": max(e["seconds"] for e in each),
+        "cpu_cores": None if None in used else round(sum(used), 3),
+        "idle": all(e["idle"] for e in each),
+        "workers": {w.name: e for w, e in zip(workers, each, strict=True)},
+    }
 
 
 async def settle(

@@ -161,7 +161,7 @@ class BenchError(RuntimeError):
 
 
 class Worker(Child):
-    """A ``wirewatch worker`` process (optionally under the bench profiler)."""
+    """A ``wirewatch worker`` process of one role (optionally under the bench profiler)."""
 
     def __init__(
         self,
@@ -171,8 +171,14 @@ class Worker(Child):
         log_path: Path,
         web_port: int,
         profile_dir: Path | None = None,
+        role: str = "all",
     ) -> None:
-        env = child_env(settings, WIREWATCH_APP_ID=app_id, WIREWATCH_WEB_PORT=str(web_port))
+        env = child_env(
+            settings,
+            WIREWATCH_APP_ID=app_id,
+            WIREWATCH_WEB_PORT=str(web_port),
+            WIREWATCH_ROLE=role,
+        )
         if profile_dir is not None:
             env["WIREWATCH_BENCH_PROFILE"] = str(profile_dir / f"{name}")
             argv = [sys.executable, "-m", "bench.profiled_worker"]
@@ -180,6 +186,9 @@ class Worker(Child):
             argv = [sys.executable, "-m", "streams.cli", "worker"]
         super().__init__(name, argv, env, log_path)
         self.web_port = web_port
+        self.role = role
+        # What its log says once it can work: the NLP loaded, or the story index rebuilt.
+        self.ready_line = "story index ready" if role == "downstream" else "enrich agent ready"
         self.started_at = 0.0
         self.ready_after: float | None = None
 
@@ -189,11 +198,11 @@ class Worker(Child):
         return self
 
     def wait_ready(self, timeout: float = 180.0) -> float:
-        """Block until the enrich agent has loaded its pipelines; return the seconds it took."""
+        """Block until the worker can work (``ready_line``); return the seconds it took."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
-            if "enrich agent ready" in self.log_text():
+            if self.ready_line in self.log_text():
                 self.ready_after = time.monotonic() - self.started_at
                 return self.ready_after
             time.sleep(0.3)

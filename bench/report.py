@@ -48,7 +48,7 @@ def markdown(result: dict[str, Any]) -> str:
     pe, pa = lat.get("produce_to_enriched") or {}, lat.get("produce_to_alert")
     rows = [
         (
-            "Enrichment efficiency: 1 worker end to end ÷ bare `nlp.pipe`",
+            "Enrichment efficiency: 1 enrich worker end to end ÷ bare `nlp.pipe`",
             f"**{_fmt(f['enrichment_efficiency'])}**{_ok(f['enrichment_efficiency'], 0.9)}"
             f" (CPU: {_fmt(f.get('enrichment_efficiency_cpu'))})",
             "≥ 0.90",
@@ -57,6 +57,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"offline Enricher "
             f"{_fmt(f.get('offline_enricher_articles_per_s'), 1)} art/s; "
             f"NLP thread busy {_fmt(_busy(w), 2)} of the time; "
+            f"{_downstream(w)}"
             f"{_fmt(_per_article(w, 'actor-mentions'), 1)} actor-mentions records per article",
         ),
         (
@@ -127,7 +128,7 @@ def markdown(result: dict[str, Any]) -> str:
             else f"{_fmt(lat.get('alerts_seen_in_run'))} alerts in the whole run",
         ),
         (
-            "Soak: worker RSS",
+            "Soak: RSS of the enrich and downstream workers",
             f"**{soak.get('verdict', 'n/a')}**",
             "levels off",
             f"{_fmt(w.get('soak', {}).get('articles'))} articles in "
@@ -135,7 +136,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"RSS {_fmt(soak.get('rss_start_mb'), 0)} → {_fmt(soak.get('rss_end_mb'), 0)} MB; "
             "MB/10k articles: first half "
             f"{_fmt(soak.get('mb_per_10k_articles_first_half'))}, second half "
-            f"{_fmt(soak.get('mb_per_10k_articles_second_half'))}",
+            f"{_fmt(soak.get('mb_per_10k_articles_second_half'))}{_soak_each(w)}",
         ),
     ]
     lines = [
@@ -167,7 +168,33 @@ def _busy(workers: dict[str, Any]) -> float | None:
 
 
 def _per_article(workers: dict[str, Any], topic: str) -> float | None:
-    return (_worker_1(workers).get("records_out_per_article") or {}).get(topic)
+    """Records per article on ``topic``: the downstream worker's, else (runs from before
+    the split deployment) worker-1's."""
+    down = workers.get("throughput_1", {}).get("downstream") or {}
+    for source in (down, _worker_1(workers)):
+        value = (source.get("records_out_per_article") or {}).get(topic)
+        if value is not None:
+            return value
+    return None
+
+
+def _downstream(workers: dict[str, Any]) -> str:
+    """The downstream worker's share of the 1-worker phase's CPU ("" before the split)."""
+    down = workers.get("throughput_1", {}).get("downstream")
+    if not down:
+        return ""
+    return f"downstream worker {_fmt(down.get('cpu_share'), 2)} of the phase's CPU; "
+
+
+def _soak_each(workers: dict[str, Any]) -> str:
+    """Each worker's own RSS verdict in the soak ("" before the split)."""
+    each = workers.get("soak", {}).get("rss_by_worker") or {}
+    parts = [
+        f"{name} {_fmt(v.get('rss_start_mb'), 0)} → {_fmt(v.get('rss_end_mb'), 0)} MB "
+        f"({v.get('verdict', 'n/a')})"
+        for name, v in each.items()
+    ]
+    return f"; {', '.join(parts)}" if parts else ""
 
 
 def _settled(lat: dict[str, Any]) -> str:
@@ -301,7 +328,8 @@ def plot(result: dict[str, Any], path: Path) -> bool:
         )
         twin.set_ylabel("articles processed", color="tab:blue")
     ax_rss.set(
-        title=f"Soak: worker RSS ({workers.get('soak', {}).get('rss', {}).get('verdict')})",
+        title="Soak: RSS, enrich + downstream worker "
+        f"({workers.get('soak', {}).get('rss', {}).get('verdict')})",
         xlabel="s",
     )
     fig.suptitle(

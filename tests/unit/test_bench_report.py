@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import math
 
-from bench.report import _batched, _ceilings, _corpus_line, _pair
+from bench.enrichment import summed_samples
+from bench.report import (
+    _batched,
+    _ceilings,
+    _corpus_line,
+    _downstream,
+    _pair,
+    _per_article,
+    _soak_each,
+)
 from bench.run import figures
 
 
@@ -113,3 +122,43 @@ def test_scaling_is_also_given_with_each_phase_against_the_ceiling_read_around_i
     assert f["scaling_2_workers_drift_corrected"] is None
     assert f["spacy_around_2_drift"] is None
     assert _pair(around, "before_2", "after_2") == "n/a → n/a"
+
+
+def test_records_per_article_come_from_the_downstream_worker_when_there_is_one() -> None:
+    before_split = {
+        "throughput_1": {
+            "per_worker": {"worker-1": {"records_out_per_article": {"actor-mentions": 51.8}}}
+        }
+    }
+    assert _per_article(before_split, "actor-mentions") == 51.8
+    assert _downstream(before_split) == ""
+    split = {
+        "throughput_1": {
+            "per_worker": {"worker-1": {"records_out_per_article": {"stories-stage": 1.0}}},
+            "downstream": {
+                "name": "downstream-1",
+                "cpu_share": 0.163,
+                "records_out_per_article": {"actor-mentions": 40.2, "articles-enriched": 1.0},
+            },
+        }
+    }
+    assert _per_article(split, "actor-mentions") == 40.2
+    assert _per_article(split, "stories-stage") == 1.0  # the enrich worker's own
+    assert _downstream(split) == "downstream worker 0.16 of the phase's CPU; "
+
+
+def test_the_soaks_rss_adds_the_workers_up_at_the_instants_both_were_read() -> None:
+    enrich = [(0.0, 0, 800.0), (2.0, 10, 810.0), (4.0, 20, 812.0)]
+    downstream = [(2.0, 10, 200.0), (4.0, 20, 205.0), (6.0, 30, 206.0)]
+    assert summed_samples([enrich, downstream]) == [(2.0, 10, 1010.0), (4.0, 20, 1017.0)]
+    assert summed_samples([enrich]) == enrich
+    assert summed_samples([]) == []
+    soak = {
+        "soak": {
+            "rss_by_worker": {
+                "worker-soak": {"rss_start_mb": 800.0, "rss_end_mb": 812.0, "verdict": "levels off"}
+            }
+        }
+    }
+    assert _soak_each(soak) == "; worker-soak 800 → 812 MB (levels off)"
+    assert _soak_each({}) == ""
