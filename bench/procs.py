@@ -186,7 +186,6 @@ class Worker(Child):
             argv = [sys.executable, "-m", "streams.cli", "worker"]
         super().__init__(name, argv, env, log_path)
         self.web_port = web_port
-        self.role = role
         # What its log says once it can work: the NLP loaded, or the story index rebuilt.
         self.ready_line = "story index ready" if role == "downstream" else "enrich agent ready"
         self.started_at = 0.0
