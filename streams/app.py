@@ -7,15 +7,18 @@ entry point (it also creates missing topics first).
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
-from . import codecs, faust_transport, metrics, topics
+from . import codecs, faust_transport, heap, metrics, topics
 from .config import ConfigError, Settings, load_settings
 from .kafka_clients import faust_credentials
 from .partitioning import KeyPartitioner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -122,12 +125,20 @@ def create_app(settings: Settings) -> faust.App:
     if settings.role == "enrich":
         web.register_enrich(app, settings)
         return app
-    stories.register(app, bound, settings)
+    # What the downstream agents keep (tables, the story index, the counting state) is
+    # frozen out of garbage collection once recovered, as the models are (heap.py).
+    freezer = heap.FreezeWhenSettled(_frozen)
+    stories.register(app, bound, settings, on_recovered=freezer.request)
     alerts.register(app, bound, settings)
     deliver.register(app, bound, settings)
-    counting = mentions.register(app, bound, settings)
+    counting = mentions.register(app, bound, settings, on_recovered=freezer.request)
     web.register(app, settings, counting)
     return app
+
+
+def _frozen(count: int) -> None:
+    metrics.GC_FROZEN_OBJECTS.set(count)
+    log.info("%d objects kept out of garbage collection after the tables' recovery", count)
 
 
 EVENT_LOOPS = ("uvloop", "asyncio")

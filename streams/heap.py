@@ -1,33 +1,66 @@
 """The worker's heap: long-lived objects kept out of garbage collection, and the memory
 a backlog grew given back to the operating system once it is worked off.
 
-Both are process-wide and cheap; the enrich agent calls them from its NLP thread
-(README: Performance has the measurements).
+Both are process-wide. The enrich agent calls them from its NLP thread, the
+downstream agents freeze after their tables' recovery (README: Performance has the
+measurements).
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import gc
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
-def freeze_startup_heap() -> int:
+def freeze_heap() -> int:
     """Move every object alive now out of the garbage collector's reach; return how many.
 
-    Called once the models are loaded: ~870,000 long-lived objects (models,
-    gazetteers, actor and event dictionaries) that every full collection would
-    otherwise walk again. A full collection then took ~0.28 s, every ~20 s under
-    load, with the GIL held — the NLP thread and the event loop both stood still;
-    after the freeze it takes ~0.03–0.05 s. Garbage is collected first, so none of
-    it is kept for good. Frozen objects are still freed by reference counting when
-    the last reference goes.
+    Called once what a worker keeps for long is in memory: the models, gazetteers,
+    actor and event dictionaries of the enrich agent (~870,000 objects, frozen when
+    they are loaded) and the tables the downstream agents recover (frozen after
+    recovery, ``FreezeWhenSettled``). A full collection walks every object not
+    frozen, with the GIL held, so the NLP thread and the event loop both stand
+    still: ~0.28 s every ~20 s under load for the models, ~0.25 s for a downstream
+    worker's ~200,000 start-up objects, before they were frozen.
+
+    Objects frozen earlier are unfrozen and everything is collected first, so garbage
+    is never kept for good: not what is garbage now, nor what became garbage since
+    the last freeze (a reference cycle frozen while alive is only found by a
+    collection that sees it). Frozen objects are still freed by reference counting
+    when the last reference goes.
     """
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+class FreezeWhenSettled:
+    """Freezes the heap once, ``delay`` seconds after the last of a burst of requests.
+
+    Each downstream table's recovery hook asks when its data is loaded; Faust runs
+    the hooks of all tables concurrently, so one freeze follows them all instead of
+    one full collection per table. Call ``request`` on the event loop.
+    """
+
+    def __init__(self, on_frozen: Callable[[int], None], delay: float = 1.0) -> None:
+        self._on_frozen = on_frozen
+        self._delay = delay
+        self._handle: asyncio.TimerHandle | None = None
+
+    def request(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = asyncio.get_running_loop().call_later(self._delay, self._freeze)
+
+    def _freeze(self) -> None:
+        self._handle = None
+        self._on_frozen(freeze_heap())
 
 
 def _load_malloc_trim():

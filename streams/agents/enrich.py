@@ -118,7 +118,7 @@ def register(app: faust.App, topics, settings: Settings) -> None:
     async def enrich(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
         enricher = await loop.run_in_executor(executor, build_enricher, settings)
-        frozen = await loop.run_in_executor(executor, heap.freeze_startup_heap)
+        frozen = await loop.run_in_executor(executor, heap.freeze_heap)
         metrics.GC_FROZEN_OBJECTS.set(frozen)
         log.info("%d objects of the loaded models kept out of garbage collection", frozen)
         log.info("enrich agent ready: languages %s", ", ".join(enricher.languages))

@@ -30,7 +30,7 @@ changelog after a crash (see README).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +74,14 @@ async def _write(app: faust.App, table: Any, partition: int, key: Any, value: An
     )
 
 
-def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
+def register(
+    app: faust.App,
+    topics: Any,
+    settings: Settings,
+    on_recovered: Callable[[], None] | None = None,
+) -> Mentions:
+    """The fan-out and counting agents and their tables; ``on_recovered`` is called once
+    the counting state is loaded after each recovery."""
     partitions = settings.partitions
     stage = topics.mentions_stage  # same partition count as the mention tables
     # orjson keys: tuples come back as tuples after recovery (Faust turns lists into tuples).
@@ -110,6 +117,8 @@ def register(app: faust.App, topics: Any, settings: Settings) -> Mentions:
             sorted(active),
             ", ".join(f"{k}={v}" for k, v in state.sizes().items()),
         )
+        if on_recovered is not None:
+            on_recovered()
 
     @app.agent(topics.enriched, name="mentions-fanout")
     async def fanout(stream: faust.StreamT) -> None:

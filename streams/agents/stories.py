@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import faust
 
@@ -33,7 +34,14 @@ from ..nlp.clustering import (
 log = logging.getLogger(__name__)
 
 
-def register(app: faust.App, topics, settings: Settings) -> None:
+def register(
+    app: faust.App,
+    topics,
+    settings: Settings,
+    on_recovered: Callable[[], None] | None = None,
+) -> None:
+    """The stories agent and its table; ``on_recovered`` is called once the band index
+    is rebuilt after each recovery."""
     enriched_name = topics.enriched.get_topic_name()
 
     def table(name: str) -> faust.Table:
@@ -57,6 +65,8 @@ def register(app: faust.App, topics, settings: Settings) -> None:
             n,
             (time.perf_counter() - started) * 1000,
         )
+        if on_recovered is not None:
+            on_recovered()
 
     @app.agent(topics.stories_stage, name="stories")
     async def stories(stream: faust.StreamT) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 
 from streams import metrics
-from streams.heap import freeze_startup_heap
+from streams.heap import FreezeWhenSettled, freeze_heap
 
 
 class _Node:
@@ -20,13 +21,50 @@ def test_freezing_collects_garbage_first_and_keeps_the_live_objects_out() -> Non
     gone = weakref.ref(garbage)
     del garbage
     try:
-        frozen = freeze_startup_heap()
+        frozen = freeze_heap()
         assert frozen == gc.get_freeze_count() > 0
         assert gone() is None  # collected, not frozen for good
         assert not any(o is kept for o in gc.get_objects())  # out of every generation
     finally:
         gc.unfreeze()
     assert any(o is kept for o in gc.get_objects())
+
+
+def test_freezing_again_collects_cycles_that_died_while_frozen() -> None:
+    node = _Node()
+    gone = weakref.ref(node)
+    try:
+        freeze_heap()
+        del node  # a cycle frozen alive, garbage now: no collection sees it while frozen
+        gc.collect()
+        assert gone() is not None
+        freeze_heap()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+
+
+def test_a_burst_of_requests_freezes_once_after_the_last() -> None:
+    frozen: list[int] = []
+
+    async def burst() -> None:
+        freezer = FreezeWhenSettled(frozen.append, delay=0.05)
+        freezer.request()
+        await asyncio.sleep(0.03)
+        freezer.request()  # pushes the freeze back
+        await asyncio.sleep(0.03)
+        assert frozen == []
+        freezer.request()
+        await asyncio.sleep(0.1)
+        assert len(frozen) == 1
+        freezer.request()  # a later recovery freezes again
+        await asyncio.sleep(0.1)
+
+    try:
+        asyncio.run(burst())
+    finally:
+        gc.unfreeze()
+    assert len(frozen) == 2 and frozen[0] > 0
 
 
 def test_collections_are_timed_by_generation_once() -> None:
