@@ -48,6 +48,15 @@ Why counts stay exact under at-least-once delivery:
   never ahead of a message that is applied again, and messages found on record
   restore the watermark as they go by. A bucket whose counts drop to zero is
   kept (not deleted) so its ``o`` guard survives until its hour expires.
+
+Memory: the ``[n, w]`` pairs and a contribution's ``all``/``c`` are tuples in
+memory (JSON arrays on the changelog; ``load`` converts what recovery read).
+CPython stops tracking a tuple of ints, and then a dict holding only such tuples
+or atoms, so the minute, partner and country maps of a bucket no longer written
+to drop out of the garbage collector's walk (the bucket's own dict stays: a dict
+holding dicts is always walked). Lists are always walked: as lists, ~140 per
+article made every full collection of a downstream worker walk the whole
+counting state, 0.1–0.5 s with the GIL held (README: Performance).
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ from .windows import HOUR_MS, MINUTE_MS, ONE_DAY_HOURLY, STORED, WindowSpec
 Key = tuple[Any, ...]
 Bucket = dict[str, Any]
 Window = tuple[str, int]  # (size, start) of one of an actor's windows
+Pair = tuple[int, int]  # (articles, mentions): a tuple, see "Memory" below
 Message = tuple[int, int, Mapping[str, Any]]  # (stage partition, stage offset, value)
 QUOTES_KEPT = 10
 
@@ -99,9 +109,9 @@ class _Delta:
 
     n: int = 0
     w: int = 0
-    minutes: dict[str, list[int]] = field(default_factory=dict)
-    pairs: dict[str, list[int]] = field(default_factory=dict)
-    countries: dict[str, list[int]] = field(default_factory=dict)
+    minutes: dict[str, Pair] = field(default_factory=dict)
+    pairs: dict[str, Pair] = field(default_factory=dict)
+    countries: dict[str, Pair] = field(default_factory=dict)
 
     def prune(self) -> bool:
         """Drop entries that cancel out; True when nothing is left."""
@@ -124,23 +134,19 @@ class _Pending:
         self.expired: defaultdict[str, set[Window]] = defaultdict(set)
 
 
-def _bump(part: dict[str, list[int]], key: str, dn: int, dw: int) -> None:
+def _bump(part: dict[str, Pair], key: str, dn: int, dw: int) -> None:
     acc = part.get(key)
-    if acc is None:
-        part[key] = [dn, dw]
-    else:
-        acc[0] += dn
-        acc[1] += dw
+    part[key] = (dn, dw) if acc is None else (acc[0] + dn, acc[1] + dw)
 
 
-def _add_into(bucket: Bucket, name: str, delta: dict[str, list[int]]) -> None:
+def _add_into(bucket: Bucket, name: str, delta: dict[str, Pair]) -> None:
     """Add a delta to one of a bucket's maps; pairs and countries at zero are dropped,
     minutes at zero kept (a published window, see ``MentionState._republish``)."""
     part = bucket[name]
     for key, (dn, dw) in delta.items():
         existed = key in part
         _bump(part, key, dn, dw)
-        if existed and part[key] == [0, 0] and name != "m":
+        if existed and part[key] == (0, 0) and name != "m":
             del part[key]
 
 
@@ -344,8 +350,8 @@ class MentionState:
                 "so": offset,
                 "t": new["t"],
                 "w": {actor: facts["w"] for actor, facts in local.items()},
-                "all": list(new.get("all") or ()),
-                "c": list(new.get("c") or ()),
+                "all": tuple(new.get("all") or ()),
+                "c": tuple(new.get("c") or ()),
             }
         else:
             t = old["t"] if old else (mark["t"] if mark else 0)
@@ -569,7 +575,8 @@ class MentionState:
 
         Called after Faust's changelog recovery: the table holds active and
         standby partitions (and, with the memory store, keys of partitions this
-        worker used to own), so ownership is decided from the key itself.
+        worker used to own), so ownership is decided from the key itself. The
+        values become the state in place, their JSON arrays made tuples (Memory).
         """
         self._reset()
         for key, value in items:
@@ -581,9 +588,15 @@ class MentionState:
                     self.marks[key[1]] = value
             elif tag == "k" and len(key) == 3:
                 if key[2] in partitions:
+                    for name in ("all", "c"):
+                        if isinstance(value.get(name), list):
+                            value[name] = tuple(value[name])
                     self._put_contrib((key[1], key[2]), value)
             elif tag == "h" and len(key) == 3:
                 if self.partition_of(key[1]) in partitions:
+                    for name in ("m", "p", "x"):
+                        part = value.get(name) or {}
+                        value[name] = {k: (v[0], v[1]) for k, v in part.items()}
                     self._add_bucket(key[1], key[2], value)
             elif tag == "q" and self.partition_of(key[1]) in partitions:
                 self.quotes[key[1]] = value

@@ -6,6 +6,7 @@ history of the input, every window count equals a batch recomputation.
 
 from __future__ import annotations
 
+import gc
 import random
 import zlib
 from typing import Any
@@ -490,6 +491,34 @@ def test_minutes_expire_before_their_hour_and_stay_gone_after_recovery() -> None
     recovered = new_state(lateness=HOUR_MS, keep={"1m": 2 * HOUR_MS, "1h": 9 * HOUR_MS})
     recovered.load(table.items(), {p})
     assert recovered.snapshot() == state.snapshot()
+
+
+def _tracked_counts(state: MentionState) -> list[Any]:
+    """What the garbage collector still walks of the counts, below one dict per bucket and
+    per contribution (a dict holding a dict stays tracked)."""
+    found = []
+    for hours in state.by_actor.values():
+        for b in hours.values():
+            maps = [b["m"], b["p"], b["x"]]
+            found += [*maps, *(v for m in maps for v in m.values())]
+    for c in state.contribs.values():
+        found += [c["w"], c["all"], c["c"]]
+    return [x for x in found if gc.is_tracked(x)]
+
+
+def test_counts_drop_out_of_the_garbage_collectors_walk_live_and_recovered() -> None:
+    """Counts not written to since the last full collection cost it nothing to walk."""
+    state = loaded_state()
+    assert state.sizes()["pair_windows"] > 20
+    gc.collect()
+    gc.collect()  # a dict is untracked after the dicts and tuples it holds
+    assert _tracked_counts(state) == []
+    recovered = new_state()
+    recovered.load([(k, roundtrip(v)) for k, v in state.snapshot().items()], set(range(PARTITIONS)))
+    assert recovered.snapshot() == state.snapshot()
+    gc.collect()
+    gc.collect()
+    assert _tracked_counts(recovered) == []
 
 
 def test_retention_shorter_than_lateness_is_refused() -> None:
