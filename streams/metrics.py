@@ -128,7 +128,8 @@ GC_PAUSE_SECONDS = Histogram(
 )
 GC_FROZEN_OBJECTS = Gauge(
     "wirewatch_gc_frozen_objects",
-    "Objects kept out of garbage collection since the models were loaded (gc.freeze).",
+    "Objects kept out of garbage collection (gc.freeze) since the models were loaded"
+    " or the tables recovered.",
     registry=REGISTRY,
 )
 HEAP_TRIM_SECONDS = Histogram(
