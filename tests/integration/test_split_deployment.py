@@ -102,6 +102,9 @@ def test_an_enrich_tier_and_a_downstream_tier_publish_what_one_worker_does(
         assert _healthz(downstream.web_port)["tables_ready"] is True
         assert metric_value(enrich.web_port, "wirewatch_enrich_batch_size_count") >= 1
         assert metric_value(downstream.web_port, "wirewatch_enrich_batch_size_count") == 0
+        # Each tier froze what it keeps: the models, and the recovered tables.
+        assert metric_value(enrich.web_port, "wirewatch_gc_frozen_objects") > 100_000
+        assert metric_value(downstream.web_port, "wirewatch_gc_frozen_objects") > 10_000
         assert enrich.alive and downstream.alive
     finally:
         enrich.stop()
