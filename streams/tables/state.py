@@ -71,7 +71,7 @@ from .windows import HOUR_MS, MINUTE_MS, ONE_DAY_HOURLY, STORED, WindowSpec
 Key = tuple[Any, ...]
 Bucket = dict[str, Any]
 Window = tuple[str, int]  # (size, start) of one of an actor's windows
-Pair = tuple[int, int]  # (articles, mentions): a tuple, see "Memory" below
+Pair = tuple[int, int]  # (articles, mentions): a tuple, see "Memory" above
 Message = tuple[int, int, Mapping[str, Any]]  # (stage partition, stage offset, value)
 QUOTES_KEPT = 10
 
