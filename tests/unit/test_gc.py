@@ -22,7 +22,9 @@ def test_freezing_collects_garbage_first_and_keeps_the_live_objects_out() -> Non
     del garbage
     try:
         frozen = freeze_heap()
-        assert frozen == gc.get_freeze_count() > 0
+        # Frozen objects are still freed by reference counting, and threads other
+        # tests left running may drop some at any time: the count can only fall.
+        assert 0 < gc.get_freeze_count() <= frozen
         assert gone() is None  # collected, not frozen for good
         assert not any(o is kept for o in gc.get_objects())  # out of every generation
     finally:
