@@ -428,6 +428,8 @@ class WorkerBench:
         articles = self.corpus.articles(phase, index, n)
         rate = paced_rate(load, capacity, capacity_chars, _mean_chars(articles))  # these texts
         ids = [a["id"] for a in articles]
+        watched = list(self.workers)
+        lag0 = [await asyncio.to_thread(w.metrics) for w in watched]
         bar = self._bar(n, f"latency at {rate:.1f} art/s")
         start = time.perf_counter()
         for k, a in enumerate(articles):
@@ -440,6 +442,7 @@ class WorkerBench:
         bar.reset(total=n)
         await self._wait(s, ids, bar)
         await asyncio.sleep(self.opts.alert_grace)  # alerts come after the enriched record
+        lag1 = [await asyncio.to_thread(w.metrics) for w in watched]
         enriched = [s.out.enriched[i] - s.sent[i] for i in ids if i in s.out.enriched]
         alert_lat = []
         for alert in s.out.alerts:
@@ -479,6 +482,9 @@ class WorkerBench:
             ],
             "produce_to_alert": percentiles(alert_lat),
             "alerts_seen_in_run": len(s.out.alerts),
+            "loop_stalls": {
+                w.name: loop_stalls(a, b) for w, a, b in zip(watched, lag0, lag1, strict=True)
+            },
             "cdf_enriched_s": sorted(round(x, 4) for x in enriched),
             "cdf_alert_s": sorted(round(x, 4) for x in alert_lat),
         }
@@ -686,6 +692,26 @@ def _batch_stats(
         "nlp_thread_busy_s": round(busy, 2),
         "nlp_thread_busy_fraction": round(busy / wall, 3) if wall and wall > 0 else None,
         "records_out_per_article": records_per_article(before, after, articles),
+    }
+
+
+def loop_stalls(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]
+) -> dict[str, int] | None:
+    """How often a worker's event loop was held during a phase, from its 0.1-s loop probe
+    (``wirewatch_event_loop_lag_seconds``): wakes later than 0.1 s and 0.25 s, of all."""
+    name = "wirewatch_event_loop_lag_seconds"
+    if name + "_count" not in after:
+        return None
+
+    def delta(metric: str, labels: str = "") -> float:
+        return after.get(metric, {}).get(labels, 0.0) - before.get(metric, {}).get(labels, 0.0)
+
+    wakes = delta(name + "_count")
+    return {
+        "wakes": int(wakes),
+        "over_100ms": int(wakes - delta(name + "_bucket", '{le="0.1"}')),
+        "over_250ms": int(wakes - delta(name + "_bucket", '{le="0.25"}')),
     }
 
 

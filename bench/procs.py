@@ -58,6 +58,11 @@ def scrape_metrics(port: int, timeout: float = 3.0) -> dict[str, dict[str, float
             text = r.read().decode()
     except (OSError, ValueError):
         return {}
+    return parse_metrics(text)
+
+
+def parse_metrics(text: str) -> dict[str, dict[str, float]]:
+    """Prometheus text exposition as {metric: {labels: value}}."""
     out: dict[str, dict[str, float]] = defaultdict(dict)
     for line in text.splitlines():
         m = _SAMPLE.match(line)

@@ -112,7 +112,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"p99 to the enrich stage's output "
             f"{_fmt((lat.get('produce_to_stage') or {}).get('p99_ms'), 0)} ms, story hop "
             f"{_fmt((lat.get('stage_to_enriched') or {}).get('p99_ms'), 0)} ms; slowest: "
-            + ", ".join(f"{x['ms']:,} ms ({x['chars']:,} chars)" for x in _slowest(lat)),
+            + ", ".join(f"{x['ms']:,} ms ({x['chars']:,} chars)" for x in _slowest(lat))
+            + _stalls(lat),
         ),
         (
             "Latency produce → alert",
@@ -206,6 +207,16 @@ def _settled(lat: dict[str, Any]) -> str:
     return (
         f"after {_fmt(settled.get('seconds'), 1)} s of settling ({state}: "
         f"{_fmt(settled.get('cpu_cores'), 2)} of a core); "
+    )
+
+
+def _stalls(lat: dict[str, Any]) -> str:
+    """Each worker's event-loop stalls over 0.1 s (over 0.25 s) during the phase."""
+    stalls = {name: x for name, x in (lat.get("loop_stalls") or {}).items() if x}
+    if not stalls:
+        return ""
+    return "; event-loop stalls > 0.1 s (> 0.25 s): " + ", ".join(
+        f"{name} {x['over_100ms']} ({x['over_250ms']})" for name, x in stalls.items()
     )
 
 

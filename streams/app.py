@@ -120,6 +120,10 @@ def create_app(settings: Settings) -> faust.App:
     from . import web
     from .agents import alerts, deliver, enrich, mentions, stories
 
+    @app.task
+    async def _event_loop_lag() -> None:
+        await metrics.watch_event_loop()
+
     if settings.role in ("all", "enrich"):
         enrich.register(app, bound, settings)
     if settings.role == "enrich":

@@ -105,6 +105,9 @@ def test_an_enrich_tier_and_a_downstream_tier_publish_what_one_worker_does(
         # Each tier froze what it keeps: the models, and the recovered tables.
         assert metric_value(enrich.web_port, "wirewatch_gc_frozen_objects") > 100_000
         assert metric_value(downstream.web_port, "wirewatch_gc_frozen_objects") > 10_000
+        # Both probe their event loop (the bench's stall counts read it).
+        for tier in (enrich, downstream):
+            assert metric_value(tier.web_port, "wirewatch_event_loop_lag_seconds_count") > 10
         assert enrich.alive and downstream.alive
     finally:
         enrich.stop()

@@ -7,15 +7,18 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
 from bench.enrichment import (
+    loop_stalls,
     paced_rate,
     records_per_article,
     rss_verdict,
     settle,
     throughput_rate,
 )
-from bench.procs import BenchError
+from bench.procs import BenchError, parse_metrics
+from streams import metrics
 
 OUT = "wirewatch_articles_out_total"
 
@@ -40,6 +43,23 @@ def test_records_per_article_are_deltas_by_topic_without_prefix() -> None:
 def test_records_per_article_without_articles_or_metrics_is_empty() -> None:
     assert records_per_article({}, {OUT: {'{topic="x"}': 1.0}}, 0) == {}
     assert records_per_article({}, {}, 10) == {}
+
+
+def test_loop_stalls_count_the_probes_late_wakes_during_the_phase() -> None:
+    registry = CollectorRegistry()
+    lag = Histogram(
+        "wirewatch_event_loop_lag_seconds",
+        "as the worker's",
+        buckets=metrics.LOOP_LAG_BUCKETS,
+        registry=registry,
+    )
+    lag.observe(0.4)  # before the phase: not counted
+    before = parse_metrics(generate_latest(registry).decode())
+    for seconds in (0.001, 0.002, 0.03, 0.12, 0.3, 0.7):
+        lag.observe(seconds)
+    after = parse_metrics(generate_latest(registry).decode())
+    assert loop_stalls(before, after) == {"wakes": 6, "over_100ms": 3, "over_250ms": 2}
+    assert loop_stalls({}, {}) is None  # a worker without the probe
 
 
 def _soak(rss_of, seconds: int = 1800, every: int = 2, rate: float = 10.0):
