@@ -48,7 +48,7 @@ from .turns import Turns
 
 log = logging.getLogger(__name__)
 
-BATCH_TURN_SECONDS = 0.02  # the longest the counting batch holds the loop at a time
+BATCH_TURN_SECONDS = 0.05  # the longest the counting batch holds the loop at a time (README)
 
 
 @dataclass

@@ -20,7 +20,7 @@ class Turns:
     """Yields to the event loop at most every ``budget`` seconds of the caller's work."""
 
     def __init__(
-        self, budget: float = 0.02, clock: Callable[[], float] = time.perf_counter
+        self, budget: float = 0.05, clock: Callable[[], float] = time.perf_counter
     ) -> None:
         self.budget = budget
         self.yields = 0
