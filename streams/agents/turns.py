@@ -23,7 +23,6 @@ class Turns:
         self, budget: float = 0.05, clock: Callable[[], float] = time.perf_counter
     ) -> None:
         self.budget = budget
-        self.yields = 0
         self._clock = clock
         self._since = clock()
 
@@ -32,5 +31,4 @@ class Turns:
         if self._clock() - self._since < self.budget:
             return
         await asyncio.sleep(0)
-        self.yields += 1
         self._since = self._clock()
