@@ -38,6 +38,7 @@ from ..timeutil import parse_rfc3339
 from .clustering import content_hash, encode_signature, signature
 from .language import LanguageDetector, LanguageGuess
 from .normalize import normalize
+from .tokenizer_cache import WarmTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ def build_nlp(cfg: LanguageConfig, matmul: str = "numpy") -> Language:
         nlp.replace_pipe(pipe, factory).take_over(original)
     for name, config in cfg.components:
         nlp.add_pipe(name, config=config)
+    nlp.tokenizer = WarmTokenizer(nlp.tokenizer)  # spaCy #13950: see tokenizer_cache
     return nlp
 
 
