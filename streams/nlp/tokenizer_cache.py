@@ -52,5 +52,9 @@ class WarmTokenizer:
         return doc
 
     def __getattr__(self, name: str) -> Any:
-        # explain, pipe, to_bytes, rules...: the wrapped tokenizer's own
+        # explain, pipe, to_bytes, rules...: the wrapped tokenizer's own. Not dunders
+        # nor ``tokenizer`` itself: unpickling (``nlp.pipe(n_process=2)``) looks them
+        # up before ``tokenizer`` is set, and would recurse.
+        if name == "tokenizer" or name.startswith("__"):
+            raise AttributeError(name)
         return getattr(self.tokenizer, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import orjson
@@ -88,3 +89,12 @@ def test_past_its_bound_the_cache_is_emptied_and_warmed_again() -> None:
     calls[0] = 0
     warm(DATELINE)
     assert calls[0] == 0  # and warm again
+
+
+def test_it_pickles_as_the_tokenizer_does() -> None:
+    """``nlp.pipe(n_process=...)`` pickles the pipeline, tokenizer included."""
+    warm = WarmTokenizer(spacy.blank("fr").tokenizer)
+    warm(DATELINE)
+    copy = pickle.loads(pickle.dumps(warm))
+    assert _tokens(copy(DATELINE)) == _tokens(warm(DATELINE))
+    assert copy.explain("l'État") == warm.explain("l'État")  # delegated
